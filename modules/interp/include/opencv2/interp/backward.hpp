@@ -1,0 +1,90 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+#ifndef OPENCV_INTERP_BACKWARD_HPP
+#define OPENCV_INTERP_BACKWARD_HPP
+
+#include <functional>
+#include <opencv2/core.hpp>
+#include <opencv2/interp/graph.hpp>
+
+namespace cv {
+namespace interp {
+
+//! @addtogroup interp_engine
+//! @{
+
+/** @brief Backward rule variants.
+
+The variant changes how rectifiers pass gradients back; every other layer uses its standard rule.
+*/
+enum BackwardVariant
+{
+    BACKWARD_STANDARD = 0,  //!< the true gradient
+    BACKWARD_GUIDED = 1,    //!< guided backpropagation @cite springenberg2015striving : ReLU also zeroes negative upstream gradients
+    BACKWARD_DECONVNET = 2  //!< deconvnet @cite zeiler2014visualizing : ReLU passes the positive part of the upstream gradient
+};
+
+//! Name of a variant ("standard", "guided", "deconvnet").
+CV_EXPORTS_W String variantName(int variant);
+//! Parses a variant name; raises a cv::Exception listing the valid names.
+CV_EXPORTS_W int parseVariant(const String& name);
+
+/** @brief What a backward rule gets to know about its layer when it is prepared.
+
+Rules are prepared once per layer and input shape, right after a forward pass with that shape, while the
+layer instance is finalized for it; they must copy what they need (the instance is re-finalized when the
+network later runs with another shape).
+*/
+struct CV_EXPORTS LayerContext
+{
+    const LayerInfo* info = nullptr;       //!< the layer (name, type, params, instance)
+    std::vector<MatShape> inputShapes;     //!< shape of each input
+    std::vector<MatShape> outputShapes;    //!< shape of each output
+    int variant = BACKWARD_STANDARD;       //!< the variant being prepared
+};
+
+/** @brief The prepared backward of one layer.
+
+backward() must be thread-safe (const, no shared mutable state): one prepared rule serves concurrent calls.
+*/
+class CV_EXPORTS LayerBackward
+{
+public:
+    virtual ~LayerBackward();
+
+    /** @brief Propagates gradients from a layer's outputs to its inputs.
+    @param inputs the layer's inputs recorded in the forward pass
+    @param outputs the layer's outputs recorded in the forward pass
+    @param outputGrads gradient w.r.t. each output (same shapes; an empty Mat means zero)
+    @param needed needed[i] tells whether the gradient of input i is wanted
+    @param inputGrads out: gradient w.r.t. each wanted input, with that input's shape (float32).
+           Leave the others empty. A result may share memory with outputGrads.
+    */
+    virtual void backward(const std::vector<Mat>& inputs, const std::vector<Mat>& outputs,
+                          const std::vector<Mat>& outputGrads, const std::vector<bool>& needed,
+                          std::vector<Mat>& inputGrads) const = 0;
+};
+
+//! Builds the prepared backward of a layer; raise a cv::Exception when the configuration is unsupported.
+typedef std::function<Ptr<LayerBackward>(const LayerContext&)> BackwardRuleFactory;
+
+/** @brief Registers a backward rule for a layer type (process-wide).
+
+A rule registered for a variant other than BACKWARD_STANDARD is used only for that variant; layers without
+a variant-specific rule use their standard rule. Registering again replaces the previous rule; the type is
+also hooked by cv::interp::readNet() so the layer's parameters are captured at load time.
+*/
+CV_EXPORTS void registerBackwardRule(const String& layerType, int variant, const BackwardRuleFactory& factory);
+//! Removes a rule registered with registerBackwardRule().
+CV_EXPORTS void unregisterBackwardRule(const String& layerType, int variant);
+//! True when a rule exists for the type (for `variant`, or the standard one it falls back to).
+CV_EXPORTS_W bool hasBackwardRule(const String& layerType, int variant = BACKWARD_STANDARD);
+//! Layer types with a standard backward rule.
+CV_EXPORTS_W std::vector<String> supportedLayerTypes();
+
+//! @}
+
+}  // namespace interp
+}  // namespace cv
+
+#endif

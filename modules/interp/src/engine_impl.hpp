@@ -1,0 +1,41 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+#ifndef OPENCV_INTERP_ENGINE_IMPL_HPP
+#define OPENCV_INTERP_ENGINE_IMPL_HPP
+
+#include "precomp.hpp"
+#include "graph_impl.hpp"
+
+namespace cv {
+namespace interp {
+
+//! Shape-specific state: layer shapes and the prepared backward rules of every variant.
+struct Plan
+{
+    MatShape inputShape;
+    std::vector<std::vector<MatShape> > inputShapes;   // per layer, per input slot
+    std::vector<std::vector<MatShape> > outputShapes;  // per layer, per output
+    // ops[variant][layer]; null when no rule exists or preparing failed (see errors)
+    std::vector<std::vector<Ptr<LayerBackward> > > ops;
+    std::vector<std::vector<String> > errors;          // why ops[variant][layer] is null
+};
+
+struct Tape::Impl
+{
+    Mat input;
+    std::vector<std::vector<Mat> > outputs;  // per graph layer
+    Ptr<Plan> plan;
+    const Graph::Impl* graph = nullptr;
+};
+
+//! Looks up the registered rule factory for (type, variant), falling back to the standard rule.
+bool findBackwardRule(const String& type, int variant, BackwardRuleFactory& factory);
+//! True when (type, variant) has a rule registered for exactly that variant.
+bool hasOwnBackwardRule(const String& type, int variant);
+//! Layer types that have any registered backward rule (hooked by readNet to capture their parameters).
+std::vector<String> typesWithBackwardRules();
+
+}  // namespace interp
+}  // namespace cv
+
+#endif

@@ -1,0 +1,77 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// The list of built-in backward rules, and helpers they share.
+#include "../precomp.hpp"
+#include "rules.hpp"
+
+namespace cv {
+namespace interp {
+
+void registerBuiltinRules(const RuleRegistrar& add)
+{
+    registerActivationRules(add);
+    registerConvolutionRules(add);
+    registerInnerProductRules(add);
+    registerPoolingRules(add);
+    registerNormalizationRules(add);
+    registerLrnRules(add);
+    registerSoftmaxRules(add);
+    registerShapeRules(add);
+    registerRoutingRules(add);
+    registerEltwiseRules(add);
+    registerResizeRules(add);
+    registerReduceRules(add);
+}
+
+namespace rules {
+
+void unsupported(const LayerContext& ctx, const String& what)
+{
+    CV_Error(Error::StsNotImplemented, cv::format("layer '%s' (type %s): %s", ctx.info->name.c_str(),
+                                                  ctx.info->type.c_str(), what.c_str()));
+}
+
+void parallelChunks(size_t total, const std::function<void(size_t, size_t)>& fn, size_t minChunk)
+{
+    if (total == 0)
+        return;
+    size_t chunks = std::max<size_t>(1, std::min<size_t>(total / minChunk, 64));
+    if (chunks == 1)
+    {
+        fn(0, total);
+        return;
+    }
+    size_t step = (total + chunks - 1) / chunks;
+    cv::parallel_for_(Range(0, (int)chunks), [&](const Range& r) {
+        for (int c = r.start; c < r.end; c++)
+        {
+            size_t b = c * step, e = std::min(total, b + step);
+            if (b < e)
+                fn(b, e);
+        }
+    });
+}
+
+void ElementwiseBackward::backward(const std::vector<Mat>& inputs, const std::vector<Mat>& outputs,
+                                   const std::vector<Mat>& outputGrads, const std::vector<bool>& needed,
+                                   std::vector<Mat>& inputGrads) const
+{
+    if (!needed[0])
+        return;
+    const Mat& x = inputs[0];
+    const Mat& y = outputs[0];
+    const Mat& dy = outputGrads[0];
+    CV_Assert(x.isContinuous() && y.isContinuous() && dy.isContinuous() && x.total() == dy.total());
+    Mat dx(x.dims, x.size.p, CV_32F);
+    const float* px = x.ptr<float>();
+    const float* py = y.ptr<float>();
+    const float* pdy = dy.ptr<float>();
+    float* pdx = dx.ptr<float>();
+    parallelChunks(x.total(), [&](size_t b, size_t e) { fn(px + b, py + b, pdy + b, pdx + b, e - b); });
+    inputGrads[0] = dx;
+}
+
+}  // namespace rules
+}  // namespace interp
+}  // namespace cv

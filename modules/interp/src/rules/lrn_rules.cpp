@@ -1,0 +1,143 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// Backward of local response normalisation, across channels and within a channel.
+//
+// cv::dnn computes y_k = x_k * s_k^-beta with s_k = bias + a * sum_{j in W(k)} x_j^2, where a = alpha/size
+// (alpha/size^2 within a channel) when normBySize, else alpha; W(k) is the channels k-r..k+r (r = size/2),
+// or the size x size box around a pixel with zero padding. Hence
+//     dx_j = dy_j s_j^-beta - 2 a beta x_j sum_{k: j in W(k)} dy_k x_k s_k^(-beta-1),
+// and W is symmetric so the inner sum runs over W(j).
+#include "../precomp.hpp"
+#include "rules.hpp"
+
+namespace cv {
+namespace interp {
+
+using namespace rules;
+
+namespace {
+
+// Values of LRNLayer::type (the enum is private to cv::dnn).
+enum { LRN_ACROSS_CHANNELS = 0, LRN_WITHIN_CHANNEL = 1 };
+
+class LrnBackward : public LayerBackward
+{
+public:
+    bool acrossChannels;
+    int size;
+    float a, beta, bias;
+
+    void backward(const std::vector<Mat>& inputs, const std::vector<Mat>&, const std::vector<Mat>& outputGrads,
+                  const std::vector<bool>& needed, std::vector<Mat>& inputGrads) const CV_OVERRIDE
+    {
+        if (!needed[0])
+            return;
+        const Mat& x = inputs[0];
+        const Mat& dy = outputGrads[0];
+        Mat dx(x.dims, x.size.p, CV_32F);
+        if (acrossChannels)
+            across(x, dy, dx);
+        else
+            within(x, dy, dx);
+        inputGrads[0] = dx;
+    }
+
+private:
+    void across(const Mat& x, const Mat& dy, Mat& dx) const
+    {
+        const int N = x.size[0], C = x.size[1];
+        const size_t plane = x.total() / ((size_t)N * C);
+        const int r = (size - 1) / 2;
+        const size_t chunk = 256;
+        const size_t chunksPerSample = (plane + chunk - 1) / chunk;
+        cv::parallel_for_(Range(0, (int)(N * chunksPerSample)), [&](const Range& range) {
+            std::vector<double> sq(C), s(C), t(C);
+            for (int job = range.start; job < range.end; job++)
+            {
+                const int n = job / (int)chunksPerSample;
+                const size_t p0 = (job % chunksPerSample) * chunk, p1 = std::min(plane, p0 + chunk);
+                const float* px = x.ptr<float>() + (size_t)n * C * plane;
+                const float* pdy = dy.ptr<float>() + (size_t)n * C * plane;
+                float* pdx = dx.ptr<float>() + (size_t)n * C * plane;
+                for (size_t p = p0; p < p1; p++)
+                {
+                    for (int c = 0; c < C; c++)
+                    {
+                        const double v = px[c * plane + p];
+                        sq[c] = v * v;
+                    }
+                    for (int c = 0; c < C; c++)
+                    {
+                        double acc = 0;
+                        for (int j = std::max(0, c - r); j <= std::min(C - 1, c + r); j++)
+                            acc += sq[j];
+                        s[c] = bias + a * acc;
+                        t[c] = pdy[c * plane + p] * px[c * plane + p] * std::pow(s[c], -beta - 1.0);
+                    }
+                    for (int c = 0; c < C; c++)
+                    {
+                        double acc = 0;
+                        for (int j = std::max(0, c - r); j <= std::min(C - 1, c + r); j++)
+                            acc += t[j];
+                        pdx[c * plane + p] = (float)(pdy[c * plane + p] * std::pow(s[c], -(double)beta) -
+                                                     2.0 * a * beta * px[c * plane + p] * acc);
+                    }
+                }
+            }
+        });
+    }
+
+    void within(const Mat& x, const Mat& dy, Mat& dx) const
+    {
+        const int N = x.size[0], C = x.size[1], H = x.size[2], W = x.size[3];
+        cv::parallel_for_(Range(0, N * C), [&](const Range& range) {
+            for (int nc = range.start; nc < range.end; nc++)
+            {
+                Mat xp(H, W, CV_32F, (void*)(x.ptr<float>() + (size_t)nc * H * W));
+                Mat gp(H, W, CV_32F, (void*)(dy.ptr<float>() + (size_t)nc * H * W));
+                Mat dp(H, W, CV_32F, dx.ptr<float>() + (size_t)nc * H * W);
+                Mat x64, g64, sq, s, t, ts;
+                xp.convertTo(x64, CV_64F);
+                gp.convertTo(g64, CV_64F);
+                cv::sqrBoxFilter(x64, sq, CV_64F, Size(size, size), Point(-1, -1), false, BORDER_CONSTANT);
+                s = sq * a + bias;
+                Mat sPowB, sPowB1;
+                cv::pow(s, -(double)beta, sPowB);
+                cv::pow(s, -(double)beta - 1.0, sPowB1);
+                t = g64.mul(x64).mul(sPowB1);
+                cv::boxFilter(t, ts, CV_64F, Size(size, size), Point(-1, -1), false, BORDER_CONSTANT);
+                Mat res = g64.mul(sPowB) - x64.mul(ts) * (2.0 * a * beta);
+                res.convertTo(dp, CV_32F);
+            }
+        });
+    }
+};
+
+Ptr<LayerBackward> lrnRule(const LayerContext& ctx)
+{
+    Ptr<dnn::LRNLayer> l = layerAs<dnn::LRNLayer>(ctx);
+    const MatShape& in = ctx.inputShapes.at(0);
+    Ptr<LrnBackward> b = makePtr<LrnBackward>();
+    b->acrossChannels = l->type == LRN_ACROSS_CHANNELS;
+    if (!b->acrossChannels && l->type != LRN_WITHIN_CHANNEL)
+        unsupported(ctx, "unknown LRN region");
+    if (in.size() != 4 && !(b->acrossChannels && in.size() >= 2))
+        unsupported(ctx, "LRN within a channel needs an N x C x H x W input");
+    b->size = l->size;
+    const int norm = l->normBySize ? (b->acrossChannels ? l->size : l->size * l->size) : 1;
+    b->a = l->alpha / norm;
+    b->beta = l->beta;
+    b->bias = l->bias;
+    return b;
+}
+
+}  // namespace
+
+void registerLrnRules(const RuleRegistrar& add)
+{
+    add("LRN", BACKWARD_STANDARD, lrnRule);
+}
+
+}  // namespace interp
+}  // namespace cv

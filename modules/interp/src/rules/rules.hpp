@@ -1,0 +1,84 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// Helpers shared by the built-in backward rules (internal header).
+#ifndef OPENCV_INTERP_RULES_HPP
+#define OPENCV_INTERP_RULES_HPP
+
+#include "../precomp.hpp"
+#include <functional>
+
+namespace cv {
+namespace interp {
+
+typedef std::function<void(const String& type, int variant, const BackwardRuleFactory& factory)> RuleRegistrar;
+
+//! Registers every built-in rule (called once when the registry is first used).
+void registerBuiltinRules(const RuleRegistrar& add);
+
+void registerActivationRules(const RuleRegistrar& add);
+void registerConvolutionRules(const RuleRegistrar& add);
+void registerInnerProductRules(const RuleRegistrar& add);
+void registerPoolingRules(const RuleRegistrar& add);
+void registerNormalizationRules(const RuleRegistrar& add);
+void registerLrnRules(const RuleRegistrar& add);
+void registerSoftmaxRules(const RuleRegistrar& add);
+void registerShapeRules(const RuleRegistrar& add);
+void registerRoutingRules(const RuleRegistrar& add);
+void registerEltwiseRules(const RuleRegistrar& add);
+void registerResizeRules(const RuleRegistrar& add);
+void registerReduceRules(const RuleRegistrar& add);
+
+namespace rules {
+
+//! The layer instance as its public class, or a cv::Exception naming the layer.
+template<typename T>
+Ptr<T> layerAs(const LayerContext& ctx)
+{
+    Ptr<T> l = ctx.info->layer.dynamicCast<T>();
+    if (!l)
+        CV_Error(Error::StsNotImplemented, cv::format("layer '%s' of type %s is not an instance of the class its "
+                                                      "backward rule expects", ctx.info->name.c_str(),
+                                                      ctx.info->type.c_str()));
+    return l;
+}
+
+//! Raises a cv::Exception "layer 'x' (type T): <what>" for configurations a rule does not support.
+[[noreturn]] void unsupported(const LayerContext& ctx, const String& what);
+
+//! Number of elements of a shape.
+inline size_t totalOf(const MatShape& s) { return s.empty() ? 0 : (size_t)dnn::total(s); }
+
+//! A float32 Mat of the given shape (uninitialised / zeros).
+inline Mat newBlob(const MatShape& s) { return Mat((int)s.size(), s.data(), CV_32F); }
+inline Mat zeroBlob(const MatShape& s) { return Mat::zeros((int)s.size(), s.data(), CV_32F); }
+
+//! Splits [0, total) into chunks for cv::parallel_for_ and calls fn(begin, end) per chunk.
+void parallelChunks(size_t total, const std::function<void(size_t, size_t)>& fn, size_t minChunk = 16384);
+
+//! Rule whose factory just builds a stateless object of type R from the context.
+template<typename R>
+BackwardRuleFactory simpleRule()
+{
+    return [](const LayerContext& ctx) -> Ptr<LayerBackward> { return makePtr<R>(ctx); };
+}
+
+/** @brief Element-wise activation backward: dx = f(x, y, dy) for single-input, single-output layers.
+`Fn` is called as fn(const float* x, const float* y, const float* dy, float* dx, size_t n). */
+class ElementwiseBackward : public LayerBackward
+{
+public:
+    typedef std::function<void(const float*, const float*, const float*, float*, size_t)> Fn;
+    explicit ElementwiseBackward(const Fn& fn_) : fn(fn_) {}
+    void backward(const std::vector<Mat>& inputs, const std::vector<Mat>& outputs,
+                  const std::vector<Mat>& outputGrads, const std::vector<bool>& needed,
+                  std::vector<Mat>& inputGrads) const CV_OVERRIDE;
+private:
+    Fn fn;
+};
+
+}  // namespace rules
+}  // namespace interp
+}  // namespace cv
+
+#endif

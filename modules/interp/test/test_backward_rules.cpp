@@ -1,0 +1,381 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// One harness checks every backward rule against central finite differences: each case builds a small
+// cv::dnn network around the layer under test, seeds the output with a random tensor R, and compares the
+// engine's d sum(R * out) / d input with (f(x + h e_i) - f(x - h e_i)) / 2h over every input coordinate,
+// f computed by plain cv::dnn forward passes.
+#include "test_precomp.hpp"
+
+#include <functional>
+
+namespace opencv_test {
+namespace {
+
+using cv::dnn::LayerParams;
+using cv::dnn::Net;
+
+struct NetBuilder
+{
+    Net net;
+    std::map<std::string, LayerParams> params;
+    int last = 0;  // id of the last layer added (0 = input)
+
+    //! Adds a layer fed by (layer id, pin) pairs; by default by the last layer added.
+    int add(const std::string& name, const std::string& type, LayerParams lp,
+            std::vector<std::pair<int, int> > inputs = std::vector<std::pair<int, int> >())
+    {
+        if (inputs.empty())
+            inputs.push_back(std::make_pair(last, 0));
+        lp.name = name;
+        lp.type = type;
+        params[name] = lp;
+        LayerParams copy = lp;
+        int id = net.addLayer(name, type, copy);
+        for (size_t i = 0; i < inputs.size(); i++)
+            net.connect(inputs[i].first, inputs[i].second, id, (int)i);
+        last = id;
+        return id;
+    }
+};
+
+cv::Mat randn(const std::vector<int>& shape, float sigma, uint64 seed)
+{
+    cv::Mat m((int)shape.size(), shape.data(), CV_32F);
+    cv::RNG rng(seed);
+    rng.fill(m, cv::RNG::NORMAL, 0, sigma);
+    return m;
+}
+
+LayerParams convParams(int out, int k, int stride, int pad, int group, int inC, uint64 seed, int dilation = 1)
+{
+    LayerParams lp;
+    lp.set("num_output", out);
+    lp.set("kernel_size", k);
+    lp.set("stride", stride);
+    lp.set("pad", pad);
+    lp.set("group", group);
+    lp.set("dilation", dilation);
+    lp.set("bias_term", true);
+    lp.blobs.push_back(randn({ out, inC / group, k, k }, 0.5f, seed));
+    lp.blobs.push_back(randn({ out }, 0.1f, seed + 1));
+    return lp;
+}
+
+//! LayerParams builder: P().set("kernel_size", 3).set("pool", "max")
+struct P
+{
+    LayerParams lp;
+    template<typename T> P& set(const char* key, const T& v) { lp.set(key, v); return *this; }
+    P& set(const char* key, const char* v) { lp.set(key, cv::String(v)); return *this; }
+    operator LayerParams() const { return lp; }
+};
+
+struct RuleCase
+{
+    std::string name;
+    std::vector<int> inputShape;
+    std::function<void(NetBuilder&)> build;
+    float inputScale;  // input ~ U(-inputScale, inputScale)
+};
+
+std::ostream& operator<<(std::ostream& os, const RuleCase& c) { return os << c.name; }
+
+std::vector<RuleCase> ruleCases()
+{
+    std::vector<RuleCase> cases;
+    auto single = [&](const std::string& name, std::vector<int> shape, const std::string& type, LayerParams lp, float scale = 1.f) {
+        cases.push_back({ name, shape, [type, lp](NetBuilder& b) { b.add("layer", type, lp); }, scale });
+    };
+    // Convolution
+    single("conv_3x3", { 2, 3, 6, 6 }, "Convolution", convParams(4, 3, 1, 1, 1, 3, 1));
+    single("conv_grouped_strided_padded", { 1, 4, 7, 7 }, "Convolution", convParams(6, 3, 2, 1, 2, 4, 2));
+    single("conv_depthwise_multiplier", { 1, 3, 7, 6 }, "Convolution", convParams(6, 3, 2, 1, 3, 3, 3));
+    single("conv_depthwise_5x5", { 1, 4, 8, 8 }, "Convolution", convParams(4, 5, 1, 2, 4, 4, 4));
+    single("conv_dilated", { 1, 2, 9, 9 }, "Convolution", convParams(3, 3, 1, 2, 1, 2, 5, 2));
+    single("conv_1x1", { 2, 5, 3, 3 }, "Convolution", convParams(3, 1, 1, 0, 1, 5, 6));
+    {
+        // cv::dnn convolutions reject asymmetric pads: the ONNX importer inserts a Padding layer instead
+        int pads[] = { 0, 0, 0, 0, 0, 2, 1, 0 };
+        LayerParams pad = P().set("paddings", cv::dnn::DictValue::arrayInt(pads, 8));
+        LayerParams conv = convParams(3, 3, 2, 0, 1, 2, 7);
+        cases.push_back({ "conv_asymmetric_padding", { 1, 2, 7, 8 }, [pad, conv](NetBuilder& b) {
+            b.add("pad", "Padding", pad);
+            b.add("layer", "Convolution", conv);
+        }, 1.f });
+        // SAME padding of an even input with stride 2 pads only at the end
+        LayerParams same = convParams(3, 3, 2, 0, 1, 2, 28);
+        same.erase("pad");
+        same.set("pad_mode", "SAME");
+        single("conv_same_padding_stride2", { 1, 2, 8, 6 }, "Convolution", same);
+    }
+    // Deconvolution
+    {
+        LayerParams lp;
+        lp.set("num_output", 4); lp.set("kernel_size", 3); lp.set("stride", 2); lp.set("pad", 1); lp.set("adj", 1);
+        lp.set("bias_term", true);
+        lp.blobs.push_back(randn({ 3, 4, 3, 3 }, 0.5f, 8));
+        lp.blobs.push_back(randn({ 4 }, 0.1f, 9));
+        single("deconv_strided", { 1, 3, 4, 4 }, "Deconvolution", lp);
+        LayerParams g;
+        g.set("num_output", 4); g.set("kernel_size", 2); g.set("stride", 2); g.set("group", 2); g.set("bias_term", false);
+        g.blobs.push_back(randn({ 4, 2, 2, 2 }, 0.5f, 10));
+        single("deconv_grouped", { 1, 4, 3, 3 }, "Deconvolution", g);
+    }
+    // InnerProduct
+    {
+        LayerParams lp;
+        lp.set("num_output", 5); lp.set("bias_term", true); lp.set("axis", 1);
+        lp.blobs.push_back(randn({ 5, 18 }, 0.5f, 11));
+        lp.blobs.push_back(randn({ 1, 5 }, 0.1f, 12));
+        single("inner_product", { 2, 2, 3, 3 }, "InnerProduct", lp);
+    }
+    // Pooling
+    single("maxpool_overlapping_ceil", { 1, 2, 7, 7 }, "Pooling",
+           P().set("pool", "max").set("kernel_size", 3).set("stride", 2).set("ceil_mode", true));
+    single("maxpool_padded_floor", { 1, 2, 6, 7 }, "Pooling",
+           P().set("pool", "max").set("kernel_size", 2).set("stride", 2).set("pad", 1).set("ceil_mode", false));
+    single("avepool_padded_area", { 1, 2, 6, 6 }, "Pooling",
+           P().set("pool", "ave").set("kernel_size", 3).set("stride", 2).set("pad", 1).set("ceil_mode", false));
+    single("avepool_exclude_padding", { 1, 2, 6, 6 }, "Pooling",
+           P().set("pool", "ave").set("kernel_size", 3).set("stride", 2).set("pad", 1).set("ceil_mode", false).set("ave_pool_padded_area", false));
+    single("avepool_ceil", { 1, 2, 7, 7 }, "Pooling",
+           P().set("pool", "ave").set("kernel_size", 3).set("stride", 2).set("ceil_mode", true));
+    single("global_avepool", { 2, 3, 4, 5 }, "Pooling", P().set("pool", "ave").set("global_pooling", true));
+    single("global_maxpool", { 2, 3, 4, 5 }, "Pooling", P().set("pool", "max").set("global_pooling", true));
+    // Activations
+    const std::vector<int> act = { 2, 3, 4, 4 };
+    single("relu", act, "ReLU", LayerParams());
+    single("leaky_relu", act, "ReLU", P().set("negative_slope", 0.1f));
+    single("relu6", act, "ReLU6", P().set("min_value", 0.f).set("max_value", 6.f), 8.f);
+    single("clip", act, "ReLU6", P().set("min_value", -1.f).set("max_value", 1.f), 2.f);
+    {
+        LayerParams lp;
+        lp.blobs.push_back(randn({ 3 }, 0.3f, 13));
+        single("prelu", act, "PReLU", lp);
+    }
+    single("elu", act, "ELU", P().set("alpha", 0.7f), 2.f);
+    single("sigmoid", act, "Sigmoid", LayerParams(), 3.f);
+    single("tanh", act, "TanH", LayerParams(), 2.f);
+    single("swish", act, "Swish", LayerParams(), 3.f);
+    single("hardswish", act, "HardSwish", LayerParams(), 5.f);
+    single("mish", act, "Mish", LayerParams(), 3.f);
+    single("softplus", act, "Softplus", LayerParams(), 3.f);
+    single("absval", act, "AbsVal", LayerParams());
+    single("power", act, "Power", P().set("power", 2.f).set("scale", 0.5f).set("shift", 2.f));
+    // Normalisation
+    {
+        LayerParams lp;
+        lp.set("has_weight", true); lp.set("has_bias", true); lp.set("eps", 1e-5f);
+        lp.blobs.push_back(randn({ 3 }, 0.3f, 14));
+        cv::Mat var = randn({ 3 }, 0.2f, 15);
+        var = cv::abs(var) + 0.5;
+        lp.blobs.push_back(var);
+        lp.blobs.push_back(randn({ 3 }, 0.5f, 16) + 1.0);
+        lp.blobs.push_back(randn({ 3 }, 0.2f, 17));
+        single("batchnorm", act, "BatchNorm", lp);
+    }
+    {
+        LayerParams lp;
+        lp.set("bias_term", true); lp.set("axis", 1);
+        lp.blobs.push_back(randn({ 3 }, 0.5f, 18) + 1.0);
+        lp.blobs.push_back(randn({ 3 }, 0.2f, 19));
+        single("scale_constant", act, "Scale", lp);
+    }
+    single("lrn_across", { 1, 7, 3, 3 }, "LRN",
+           P().set("local_size", 5).set("alpha", 0.5f).set("beta", 0.75f).set("bias", 1.5f), 2.f);
+    single("lrn_within", { 1, 2, 5, 5 }, "LRN",
+           P().set("local_size", 3).set("alpha", 0.8f).set("beta", 0.75f).set("bias", 1.f).set("norm_region", "WITHIN_CHANNEL"), 2.f);
+    // Softmax
+    {
+        LayerParams ip;
+        ip.set("num_output", 6); ip.set("bias_term", false);
+        ip.blobs.push_back(randn({ 6, 12 }, 0.5f, 20));
+        cases.push_back({ "softmax", { 2, 3, 2, 2 }, [ip](NetBuilder& b) {
+            b.add("fc", "InnerProduct", ip);
+            b.add("layer", "Softmax", LayerParams());
+        }, 2.f });
+        cases.push_back({ "log_softmax", { 2, 3, 2, 2 }, [ip](NetBuilder& b) {
+            b.add("fc", "InnerProduct", ip);
+            b.add("layer", "Softmax", P().set("log_softmax", true));
+        }, 2.f });
+    }
+    single("softmax_channels_4d", { 1, 4, 2, 3 }, "Softmax", P().set("axis", 1), 2.f);
+    // Routing: Concat, Slice (several outputs, used out of order), Split
+    cases.push_back({ "concat", { 1, 2, 5, 5 }, [](NetBuilder& b) {
+        int a = b.add("a", "Convolution", convParams(3, 3, 1, 1, 1, 2, 21));
+        int c = b.add("c", "Convolution", convParams(2, 1, 1, 0, 1, 2, 22), { { 0, 0 } });
+        b.add("layer", "Concat", P().set("axis", 1), { { c, 0 }, { a, 0 } });
+    }, 1.f });
+    cases.push_back({ "slice_pins", { 1, 6, 3, 3 }, [](NetBuilder& b) {
+        int s = b.add("slice", "Slice", P().set("axis", 1).set("slice_point", cv::dnn::DictValue::arrayInt(std::vector<int>{ 1, 3 }.data(), 2)));
+        int t = b.add("tanh", "TanH", LayerParams(), { { s, 2 } });
+        int u = b.add("sig", "Sigmoid", LayerParams(), { { s, 0 } });
+        b.add("layer", "Concat", P().set("axis", 1), { { t, 0 }, { s, 1 }, { u, 0 } });
+    }, 2.f });
+    cases.push_back({ "slice_equal_parts", { 1, 4, 3, 3 }, [](NetBuilder& b) {
+        // two outputs of identical shape: pins resolved by running the consumers
+        int s = b.add("slice", "Slice", P().set("axis", 1).set("num_split", 2));
+        b.last = s;
+        int e = b.add("exp", "Sigmoid", LayerParams(), { { s, 1 } });
+        int c = b.add("conv", "Convolution", convParams(2, 1, 1, 0, 1, 2, 23), { { s, 0 } });
+        b.add("layer", "Concat", P().set("axis", 1), { { e, 0 }, { c, 0 } });
+    }, 2.f });
+    cases.push_back({ "split", { 1, 2, 4, 4 }, [](NetBuilder& b) {
+        int s = b.add("split", "Split", LayerParams());
+        int a = b.add("a", "Convolution", convParams(2, 3, 1, 1, 1, 2, 24), { { s, 0 } });
+        int c = b.add("c", "TanH", LayerParams(), { { s, 1 } });
+        b.add("layer", "Eltwise", P().set("operation", "sum"), { { a, 0 }, { c, 0 } });
+    }, 1.f });
+    // Eltwise variants on two branches of the input
+    auto eltwise = [&](const std::string& name, LayerParams lp, bool positiveSecond) {
+        cases.push_back({ name, { 2, 2, 3, 3 }, [lp, positiveSecond](NetBuilder& b) {
+            int a = b.add("a", "Convolution", convParams(2, 1, 1, 0, 1, 2, 25));
+            int c = b.add("c", "Convolution", convParams(2, 3, 1, 1, 1, 2, 26), { { 0, 0 } });
+            if (positiveSecond)
+                c = b.add("pos", "Power", P().set("power", 2.f).set("shift", 0.f), { { c, 0 } }),
+                c = b.add("shift", "Power", P().set("power", 1.f).set("shift", 1.f), { { c, 0 } });
+            b.add("layer", "Eltwise", lp, { { a, 0 }, { c, 0 } });
+        }, 1.f });
+    };
+    eltwise("eltwise_sum_coeffs", P().set("operation", "sum").set("coeff", cv::dnn::DictValue::arrayReal(std::vector<double>{ 1.0, -0.5 }.data(), 2)), false);
+    eltwise("eltwise_prod", P().set("operation", "prod"), false);
+    eltwise("eltwise_max", P().set("operation", "max"), false);
+    eltwise("eltwise_min", P().set("operation", "min"), false);
+    eltwise("eltwise_div", P().set("operation", "div"), true);
+    // Squeeze-and-excitation: x * sigmoid(fc(gap(x))) broadcast over space (Scale with two inputs)
+    cases.push_back({ "scale_broadcast_input", { 2, 3, 4, 4 }, [](NetBuilder& b) {
+        int gap = b.add("gap", "Pooling", P().set("pool", "ave").set("global_pooling", true));
+        int fc = b.add("se", "Convolution", convParams(3, 1, 1, 0, 1, 3, 27), { { gap, 0 } });
+        int sg = b.add("sg", "Sigmoid", LayerParams(), { { fc, 0 } });
+        b.add("layer", "Scale", P().set("axis", 0), { { 0, 0 }, { sg, 0 } });
+    }, 1.f });
+    cases.push_back({ "eltwise_broadcast_prod", { 2, 3, 4, 4 }, [](NetBuilder& b) {
+        int gap = b.add("gap", "Pooling", P().set("pool", "ave").set("global_pooling", true));
+        int sg = b.add("sg", "Sigmoid", LayerParams(), { { gap, 0 } });
+        b.add("layer", "Eltwise", P().set("operation", "prod"), { { 0, 0 }, { sg, 0 } });
+    }, 1.f });
+    // Shapes
+    cases.push_back({ "flatten_reshape_identity", { 2, 2, 3, 2 }, [](NetBuilder& b) {
+        b.add("t", "TanH", LayerParams());
+        b.add("flat", "Flatten", LayerParams());
+        b.add("id", "Identity", LayerParams());
+        b.add("drop", "Dropout", LayerParams());
+        int shape[] = { 0, 3, 4 };
+        b.add("layer", "Reshape", P().set("dim", cv::dnn::DictValue::arrayInt(shape, 3)));
+    }, 2.f });
+    {
+        int order[] = { 0, 2, 3, 1 };
+        single("permute", { 2, 3, 2, 4 }, "Permute", P().set("order", cv::dnn::DictValue::arrayInt(order, 4)));
+    }
+    single("shuffle_channel", { 1, 6, 2, 2 }, "ShuffleChannel", P().set("group", 2));
+    {
+        int pads[] = { 0, 0, 0, 0, 1, 2, 2, 0 };
+        single("padding_constant", { 1, 2, 3, 4 }, "Padding", P().set("paddings", cv::dnn::DictValue::arrayInt(pads, 8)));
+        int rp[] = { 0, 0, 0, 0, 2, 1, 1, 2 };
+        single("padding_reflect", { 1, 2, 4, 4 }, "Padding",
+               P().set("paddings", cv::dnn::DictValue::arrayInt(rp, 8)).set("type", "reflect"));
+    }
+    // Resize
+    single("resize_nearest", { 1, 2, 3, 4 }, "Resize",
+           P().set("interpolation", "nearest").set("zoom_factor", 2));
+    single("resize_bilinear_half_pixel", { 1, 2, 3, 4 }, "Resize",
+           P().set("interpolation", "bilinear").set("height", 7).set("width", 5).set("half_pixel_centers", true));
+    single("resize_bilinear_align_corners", { 1, 2, 3, 4 }, "Resize",
+           P().set("interpolation", "bilinear").set("height", 5).set("width", 7).set("align_corners", true));
+    single("resize_opencv_linear_down", { 1, 2, 8, 8 }, "Resize",
+           P().set("interpolation", "opencv_linear").set("height", 3).set("width", 5));
+    // Reduce (blocks of the trailing axes)
+    {
+        int dims[] = { 3, 4 };
+        single("reduce_mean", { 2, 2, 3, 4 }, "Reduce",
+               P().set("reduce", "ave").set("deleted_dims", cv::dnn::DictValue::arrayInt(dims, 2)));
+        single("reduce_sum", { 2, 2, 3, 4 }, "Reduce",
+               P().set("reduce", "sum").set("deleted_dims", cv::dnn::DictValue::arrayInt(dims, 2)));
+        single("reduce_max", { 2, 2, 3, 4 }, "Reduce",
+               P().set("reduce", "max").set("deleted_dims", cv::dnn::DictValue::arrayInt(dims, 2)));
+    }
+    return cases;
+}
+
+class BackwardRuleFD : public ::testing::TestWithParam<RuleCase> {};
+
+TEST_P(BackwardRuleFD, matches_central_differences)
+{
+    const RuleCase& c = GetParam();
+    NetBuilder b;
+    b.net.setInputsNames(std::vector<cv::String>(1, "data"));
+    c.build(b);
+    cv::Ptr<cv::interp::Explainer> ex = cv::interp::Explainer::create(b.net, b.params);
+    Net net = ex->getNet();
+    cv::Mat x = interp_test::randomBlob(c.inputShape, -c.inputScale, c.inputScale, 1234);
+
+    cv::Ptr<cv::interp::Tape> tape = ex->forward(x);
+    const int target = ex->graph().require("layer");
+    const cv::Mat out = tape->outputs(target)[0];
+    cv::Mat seed = interp_test::randomBlob(cv::interp::MatShape(out.size.p, out.size.p + out.dims), -1, 1, 99);
+    cv::interp::Seeds seeds;
+    seeds[target] = seed;
+    cv::Mat grad;
+    ex->backward(*tape, seeds, cv::interp::BACKWARD_STANDARD, grad);
+    ASSERT_EQ(cv::interp::MatShape(grad.size.p, grad.size.p + grad.dims), c.inputShape);
+
+    // The engine's forward agrees with plain cv::dnn.
+    cv::Mat plain = interp_test::dnnForward(net, x, "layer");
+    ASSERT_LE(cv::norm(plain.reshape(1, 1), out.reshape(1, 1), cv::NORM_INF), 1e-5);
+
+    auto objective = [&](const cv::Mat& input) {
+        cv::Mat o = interp_test::dnnForward(net, input, "layer");
+        return seed.reshape(1, 1).dot(o.reshape(1, 1));
+    };
+    // Central differences. A coordinate whose objective is not smooth around x (ReLU at 0, a max-pooling
+    // tie, an ELU or hard-swish knee) is left out: there the slopes left and right of x differ, which shows
+    // as a large second difference or as disagreement between two step sizes. At least 90% must remain.
+    const double f0 = objective(x);
+    auto differences = [&](double h, cv::Mat& slope, cv::Mat& curvature) {
+        slope.create(x.dims, x.size.p, CV_64F);
+        curvature.create(x.dims, x.size.p, CV_64F);
+        for (size_t i = 0; i < x.total(); i++)
+        {
+            cv::Mat xp = x.clone(), xm = x.clone();
+            xp.ptr<float>()[i] += (float)h;
+            xm.ptr<float>()[i] -= (float)h;
+            const double hp = (double)xp.ptr<float>()[i] - x.ptr<float>()[i];
+            const double hm = (double)x.ptr<float>()[i] - xm.ptr<float>()[i];
+            const double fp = objective(xp), fm = objective(xm);
+            slope.ptr<double>()[i] = (fp - fm) / (hp + hm);
+            curvature.ptr<double>()[i] = std::abs(fp + fm - 2 * f0) / h;  // ~ h |f''| when smooth
+        }
+    };
+    const double h = 4e-3 * c.inputScale;
+    cv::Mat fd1, fd2, curv1, curv2;
+    differences(h, fd1, curv1);
+    differences(h / 2, fd2, curv2);
+    std::vector<double> got, want;
+    for (size_t i = 0; i < x.total(); i++)
+    {
+        const double a = fd1.ptr<double>()[i], b2 = fd2.ptr<double>()[i];
+        const bool agree = std::abs(a - b2) <= 1e-2 * (std::abs(a) + std::abs(b2)) + 2e-3;
+        const bool smooth = curv1.ptr<double>()[i] <= 0.02 + 2 * h && curv2.ptr<double>()[i] <= 0.02 + h;
+        if (agree && smooth)
+        {
+            got.push_back(grad.ptr<float>()[i]);
+            want.push_back(a);
+        }
+    }
+    ASSERT_GE(got.size(), (size_t)(0.9 * x.total())) << c.name << ": too many non-smooth coordinates";
+    if (std::getenv("INTERP_TEST_VERBOSE"))
+        for (size_t i = 0; i < got.size(); i++)
+            if (std::abs(got[i] - want[i]) > 1e-3)
+                std::cout << c.name << " #" << i << " engine " << got[i] << " fd " << want[i] << std::endl;
+    cv::Mat g1(got, false), w1(want, false);
+    const double err = cv::norm(g1, w1, cv::NORM_L2) / std::max(cv::norm(w1, cv::NORM_L2), 1e-12);
+    EXPECT_LT(err, 3e-3) << c.name << ": relative L2 error vs finite differences";
+    EXPECT_GT(cv::norm(w1), 1e-3) << c.name << ": degenerate case, the gradient is zero";
+}
+
+INSTANTIATE_TEST_CASE_P(Interp, BackwardRuleFD, ::testing::ValuesIn(ruleCases()),
+                        [](const ::testing::TestParamInfo<RuleCase>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace opencv_test

@@ -1,0 +1,30 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// Helpers shared by the interp tests.
+#ifndef OPENCV_INTERP_TEST_COMMON_HPP
+#define OPENCV_INTERP_TEST_COMMON_HPP
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+#include <string>
+#include <vector>
+
+namespace interp_test {
+
+//! Path of a file under the repository's data/ directory (INTERP_TEST_DATA_DIR or INTERP_DATA_DIR override).
+std::string dataPath(const std::string& relative);
+//! True when the file exists.
+bool fileExists(const std::string& path);
+//! Relative L2 error ||a - b|| / max(||b||, tiny).
+double relL2(const cv::Mat& a, const cv::Mat& b);
+//! Uniform random float32 blob of the given shape.
+cv::Mat randomBlob(const std::vector<int>& shape, double lo, double hi, uint64 seed);
+//! Output `pin` of layer `name` after a plain cv::dnn forward pass.
+cv::Mat dnnForward(cv::dnn::Net& net, const cv::Mat& blob, const std::string& name);
+//! Names of the reference models under data/reference (directories holding reference.json).
+std::vector<std::string> referenceModels();
+
+}  // namespace interp_test
+
+#endif
