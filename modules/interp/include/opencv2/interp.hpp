@@ -24,5 +24,6 @@ patches, feature visualisation by gradient ascent, saliency-driven GrabCut segme
 #include <opencv2/interp/backward.hpp>
 #include <opencv2/interp/engine.hpp>
 #include <opencv2/interp/io.hpp>
+#include <opencv2/interp/model.hpp>
 
 #endif

@@ -1,0 +1,386 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// The engine beyond single rules: rule variants computed by hand, batches vs single samples, concurrent
+// explanations, loading hooks with user-registered layers and rules, targets.
+#include "test_precomp.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+namespace opencv_test {
+namespace {
+
+using cv::dnn::LayerParams;
+using cv::interp::Explainer;
+using cv::interp::Target;
+
+//! input (1 x 6) -> ReLU -> InnerProduct W (3 x 6): small enough to compute every variant by hand.
+struct TinyNet
+{
+    cv::dnn::Net net;
+    std::map<cv::String, LayerParams> params;
+    cv::Mat W;
+    TinyNet()
+    {
+        net.setInputsNames(std::vector<cv::String>(1, "data"));
+        LayerParams relu;
+        relu.name = "relu";
+        relu.type = "ReLU";
+        params["relu"] = relu;
+        LayerParams r2 = relu;
+        net.addLayerToPrev("relu", "ReLU", r2);
+        float w[] = { 0.5f, -1.f, 2.f, -0.25f, 1.5f, -2.f,
+                      -1.f, 1.f, 0.5f, 0.75f, -0.5f, 1.f,
+                      0.2f, 0.3f, -0.4f, -0.6f, 0.7f, 0.9f };
+        W = cv::Mat(3, 6, CV_32F, w).clone();
+        LayerParams fc;
+        fc.name = "fc";
+        fc.type = "InnerProduct";
+        fc.set("num_output", 3);
+        fc.set("bias_term", false);
+        fc.blobs.push_back(W);
+        params["fc"] = fc;
+        LayerParams f2 = fc;
+        net.addLayerToPrev("fc", "InnerProduct", f2);
+    }
+};
+
+//! A 1 x K x 1 x 1 blob.
+cv::Mat row(std::initializer_list<float> v)
+{
+    cv::Mat m = cv::Mat(std::vector<float>(v), true);
+    return m.reshape(1, std::vector<int>{ 1, (int)m.total(), 1, 1 });
+}
+
+TEST(Interp_Engine, variants_match_hand_computation)
+{
+    TinyNet t;
+    cv::Ptr<Explainer> ex = Explainer::create(t.net, t.params);
+    cv::Mat x = row({ 1.f, -2.f, 0.5f, 3.f, -0.1f, 2.f });
+    for (int k = 0; k < 3; k++)
+    {
+        std::vector<Target> target(1, Target::classScore(k));
+        cv::Mat std_ = ex->gradient(x, target, cv::interp::BACKWARD_STANDARD).reshape(1, 1);
+        cv::Mat guided = ex->gradient(x, target, cv::interp::BACKWARD_GUIDED).reshape(1, 1);
+        cv::Mat deconv = ex->gradient(x, target, cv::interp::BACKWARD_DECONVNET).reshape(1, 1);
+        for (int i = 0; i < 6; i++)
+        {
+            const float w = t.W.at<float>(k, i);
+            const bool on = x.ptr<float>()[i] > 0;
+            EXPECT_FLOAT_EQ(std_.at<float>(i), on ? w : 0.f) << "standard, class " << k << ", input " << i;
+            EXPECT_FLOAT_EQ(guided.at<float>(i), on && w > 0 ? w : 0.f) << "guided, class " << k << ", input " << i;
+            EXPECT_FLOAT_EQ(deconv.at<float>(i), w > 0 ? w : 0.f) << "deconvnet, class " << k << ", input " << i;
+        }
+    }
+}
+
+TEST(Interp_Engine, class_target_defaults_to_pre_softmax_scores)
+{
+    TinyNet t;
+    LayerParams sm;
+    sm.name = "prob";
+    sm.type = "Softmax";
+    t.params["prob"] = sm;
+    LayerParams s2 = sm;
+    t.net.addLayerToPrev("prob", "Softmax", s2);
+    cv::Ptr<Explainer> ex = Explainer::create(t.net, t.params);
+    EXPECT_EQ(ex->graph().layer(ex->graph().scoreLayer()).name, "fc");
+    EXPECT_EQ(ex->graph().layer(ex->graph().outputLayer()).name, "prob");
+    cv::Mat x = row({ 1.f, 2.f, 0.5f, 3.f, 0.1f, 2.f });
+    cv::Mat g = ex->gradient(x, std::vector<Target>(1, Target::classScore(1)));
+    EXPECT_LT(cv::norm(g.reshape(1, 1), t.W.row(1), cv::NORM_INF), 1e-6);
+    // explicitly on the softmax: d p1 / dx = p1 * (W1 - sum_j p_j W_j)
+    cv::Ptr<cv::interp::Tape> tape = ex->forward(x);
+    cv::Mat p = tape->output("prob").reshape(1, 1);
+    cv::Mat expected = t.W.row(1) - p * t.W;
+    expected *= p.at<float>(1);
+    cv::Mat gp = ex->gradient(x, std::vector<Target>(1, Target::classScore(1, "prob")));
+    EXPECT_LT(cv::norm(gp.reshape(1, 1), expected, cv::NORM_INF), 1e-6);
+    // evaluate() gives the target values
+    std::vector<double> v = ex->evaluate(tape, std::vector<Target>(1, Target::classScore(1, "prob")));
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_NEAR(v[0], p.at<float>(1), 1e-7);
+}
+
+TEST(Interp_Engine, targets_parse)
+{
+    Target a = cv::interp::parseTarget("conv2:3:4:5");
+    EXPECT_EQ(a.kind, Target::NEURON);
+    EXPECT_EQ(a.layer, "conv2");
+    EXPECT_EQ(a.index, 3);
+    EXPECT_EQ(a.y, 4);
+    EXPECT_EQ(a.x, 5);
+    Target b = cv::interp::parseTarget("onnx_node!relu3:7");
+    EXPECT_EQ(b.kind, Target::CHANNEL);
+    EXPECT_EQ(b.layer, "onnx_node!relu3");
+    EXPECT_EQ(b.index, 7);
+    Target c = cv::interp::parseTarget("class:4@fc8");
+    EXPECT_EQ(c.kind, Target::CLASS);
+    EXPECT_EQ(c.index, 4);
+    EXPECT_EQ(c.layer, "fc8");
+    EXPECT_THROW(cv::interp::parseTarget("conv2:3:4"), cv::Exception);
+    EXPECT_THROW(cv::interp::parseTarget("conv2"), cv::Exception);
+    EXPECT_THROW(cv::interp::parseTarget("class:x"), cv::Exception);
+}
+
+//! A conv net with pooling, BN-like scale and a classifier, built in code.
+struct SmallConvNet
+{
+    cv::dnn::Net net;
+    std::map<cv::String, LayerParams> params;
+    void add(const std::string& name, const std::string& type, LayerParams lp)
+    {
+        lp.name = name;
+        lp.type = type;
+        params[name] = lp;
+        net.addLayerToPrev(name, type, lp);
+    }
+    SmallConvNet()
+    {
+        net.setInputsNames(std::vector<cv::String>(1, "data"));
+        cv::RNG rng(7);
+        LayerParams conv;
+        conv.set("num_output", 8); conv.set("kernel_size", 3); conv.set("pad", 1); conv.set("bias_term", true);
+        cv::Mat w(std::vector<int>{ 8, 3, 3, 3 }, CV_32F), b(1, 8, CV_32F);
+        rng.fill(w, cv::RNG::NORMAL, 0, 0.4);
+        rng.fill(b, cv::RNG::NORMAL, 0, 0.1);
+        conv.blobs = { w, b };
+        add("conv1", "Convolution", conv);
+        add("relu1", "ReLU", LayerParams());
+        LayerParams pool;
+        pool.set("pool", "max"); pool.set("kernel_size", 3); pool.set("stride", 2);
+        add("pool1", "Pooling", pool);
+        LayerParams conv2 = conv;
+        cv::Mat w2(std::vector<int>{ 8, 8, 3, 3 }, CV_32F);
+        rng.fill(w2, cv::RNG::NORMAL, 0, 0.3);
+        conv2.blobs = { w2, b.clone() };
+        add("conv2", "Convolution", conv2);
+        add("relu2", "ReLU", LayerParams());
+        LayerParams fc;
+        fc.set("num_output", 5); fc.set("bias_term", false);
+        cv::Mat wf(5, 8 * 7 * 7, CV_32F);
+        rng.fill(wf, cv::RNG::NORMAL, 0, 0.05);
+        fc.blobs = { wf };
+        add("fc", "InnerProduct", fc);
+        add("prob", "Softmax", LayerParams());
+    }
+};
+
+TEST(Interp_Engine, batch_equals_samples_one_by_one)
+{
+    SmallConvNet s;
+    cv::Ptr<Explainer> ex = Explainer::create(s.net, s.params);
+    cv::Mat batch = interp_test::randomBlob({ 3, 3, 15, 15 }, -1, 1, 5);
+    std::vector<Target> targets = { Target::classScore(1), Target::neuron("relu2", 3, 2, 4), Target::channel("conv1", 5) };
+    for (int variant = 0; variant < 3; variant++)
+    {
+        cv::Mat g = ex->gradient(batch, targets, variant);
+        for (int n = 0; n < 3; n++)
+        {
+            cv::Mat one = batch(std::vector<cv::Range>{ cv::Range(n, n + 1), cv::Range::all(), cv::Range::all(), cv::Range::all() }).clone();
+            cv::Mat gn = ex->gradient(one, std::vector<Target>(1, targets[n]), variant);
+            cv::Mat slice = g(std::vector<cv::Range>{ cv::Range(n, n + 1), cv::Range::all(), cv::Range::all(), cv::Range::all() }).clone();
+            EXPECT_LE(interp_test::relL2(slice, gn), 1e-6) << "variant " << variant << " sample " << n;
+            EXPECT_GT(cv::norm(gn), 0) << "variant " << variant << " sample " << n;
+        }
+    }
+}
+
+TEST(Interp_Engine, layer_gradients_on_request)
+{
+    SmallConvNet s;
+    cv::Ptr<Explainer> ex = Explainer::create(s.net, s.params);
+    cv::Mat x = interp_test::randomBlob({ 2, 3, 15, 15 }, -1, 1, 6);
+    cv::Ptr<cv::interp::Tape> tape = ex->forward(x);
+    cv::Mat gin;
+    std::vector<cv::Mat> lg;
+    ex->backward(tape, std::vector<Target>(1, Target::classScore(2)), 0, gin, { "relu2", "fc", "conv1" }, lg);
+    ASSERT_EQ(lg.size(), 3u);
+    // d fc_k / d relu2 = W_k reshaped
+    cv::Mat w = s.params["fc"].blobs[0].row(2);
+    for (int n = 0; n < 2; n++)
+    {
+        cv::Mat got(1, 8 * 7 * 7, CV_32F, lg[0].ptr<float>(n));
+        EXPECT_LT(cv::norm(got, w, cv::NORM_INF), 1e-6);
+    }
+    // the seed itself at the class layer
+    EXPECT_FLOAT_EQ(lg[1].at<float>(0, 2), 1.f);
+    EXPECT_FLOAT_EQ((float)cv::sum(lg[1])[0], 2.f);
+    // the requested conv1 gradient is what the input gradient is computed from: gradient of sum(g1 * conv1) == gin
+    cv::interp::Seeds seeds;
+    seeds[ex->graph().require("conv1")] = lg[2];
+    cv::Mat gin2;
+    ex->backward(*tape, seeds, 0, gin2);
+    EXPECT_LE(interp_test::relL2(gin2, gin), 1e-6);
+}
+
+TEST(Interp_Engine, concurrent_explanations_match_serial)
+{
+    SmallConvNet s;
+    cv::Ptr<Explainer> ex = Explainer::create(s.net, s.params);
+    const int jobs = 24;
+    std::vector<cv::Mat> inputs, serial(jobs), parallel(jobs);
+    std::vector<std::vector<Target> > targets(jobs);
+    for (int j = 0; j < jobs; j++)
+    {
+        // different batch sizes exercise re-planning under concurrency
+        const int n = 1 + j % 3;
+        inputs.push_back(interp_test::randomBlob({ n, 3, 15, 15 }, -1, 1, 100 + j));
+        targets[j].push_back(j % 2 ? Target::classScore(j % 5) : Target::neuron("relu2", j % 8, 1, 2));
+    }
+    for (int j = 0; j < jobs; j++)
+        serial[j] = ex->gradient(inputs[j], targets[j], j % 3);
+    std::atomic<int> next(0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; t++)
+        threads.emplace_back([&]() {
+            for (int j = next++; j < jobs; j = next++)
+                parallel[j] = ex->gradient(inputs[j], targets[j], j % 3);
+        });
+    for (std::thread& t : threads)
+        t.join();
+    for (int j = 0; j < jobs; j++)
+        EXPECT_EQ(cv::norm(serial[j], parallel[j], cv::NORM_INF), 0.0) << "job " << j;
+}
+
+// A user layer: y = 2 x, registered in cv::dnn by the application.
+class DoubleLayer : public cv::dnn::Layer
+{
+public:
+    explicit DoubleLayer(const LayerParams& p) { setParamsFrom(p); }
+    static cv::Ptr<cv::dnn::Layer> create(LayerParams& p) { return cv::makePtr<DoubleLayer>(p); }
+    bool getMemoryShapes(const std::vector<cv::dnn::MatShape>& in, const int, std::vector<cv::dnn::MatShape>& out,
+                         std::vector<cv::dnn::MatShape>&) const CV_OVERRIDE
+    {
+        out = in;
+        return false;
+    }
+    void forward(cv::InputArrayOfArrays in, cv::OutputArrayOfArrays out, cv::OutputArrayOfArrays) CV_OVERRIDE
+    {
+        std::vector<cv::Mat> i, o;
+        in.getMatVector(i);
+        out.getMatVector(o);
+        cv::multiply(i[0], 2.0, o[0]);
+    }
+};
+
+class HalveGrad : public cv::interp::LayerBackward
+{
+public:
+    explicit HalveGrad(float k_) : k(k_) {}
+    void backward(const std::vector<cv::Mat>&, const std::vector<cv::Mat>&, const std::vector<cv::Mat>& og,
+                  const std::vector<bool>& needed, std::vector<cv::Mat>& ig) const CV_OVERRIDE
+    {
+        if (needed[0])
+            ig[0] = og[0] * k;
+    }
+    float k;
+};
+
+std::string writeCaffeModel(const std::string& layerType)
+{
+    const std::string path = cv::tempfile(".prototxt");
+    std::ofstream f(path.c_str());
+    f << "name: 'custom'\ninput: 'data'\ninput_dim: 1\ninput_dim: 2\ninput_dim: 3\ninput_dim: 3\n"
+         "layer { name: 'twice' type: '" << layerType << "' bottom: 'data' top: 'twice' }\n"
+         "layer { name: 'act' type: 'TanH' bottom: 'twice' top: 'act' }\n";
+    return path;
+}
+
+TEST(Interp_Engine, user_layers_keep_working_and_take_user_rules)
+{
+    cv::dnn::LayerFactory::registerLayer("InterpTestDouble", DoubleLayer::create);
+    const std::string proto = writeCaffeModel("InterpTestDouble");
+    cv::Mat x = interp_test::randomBlob({ 1, 2, 3, 3 }, -1, 1, 3);
+    {
+        cv::Ptr<Explainer> ex = cv::interp::readNet(proto);
+        cv::Ptr<cv::interp::Tape> tape = ex->forward(x);
+        cv::Mat twice = tape->output("twice");
+        EXPECT_LT(cv::norm(twice, x * 2, cv::NORM_INF), 1e-7) << "the user's constructor must still be used";
+        // no rule yet: the error names the layer and its type, before any computation
+        try
+        {
+            ex->gradient(x, std::vector<Target>(1, Target::channel("act", 0)));
+            ADD_FAILURE() << "expected an exception";
+        }
+        catch (const cv::Exception& e)
+        {
+            EXPECT_NE(e.err.find("'twice'"), std::string::npos) << e.err;
+            EXPECT_NE(e.err.find("InterpTestDouble"), std::string::npos) << e.err;
+        }
+        // register a rule: dx = 2 dy
+        cv::interp::registerBackwardRule("InterpTestDouble", cv::interp::BACKWARD_STANDARD,
+                                         [](const cv::interp::LayerContext&) -> cv::Ptr<cv::interp::LayerBackward> {
+                                             return cv::makePtr<HalveGrad>(2.f);
+                                         });
+        EXPECT_TRUE(cv::interp::hasBackwardRule("InterpTestDouble"));
+        // a fresh forward prepares the new rule
+        cv::Ptr<Explainer> ex2 = cv::interp::readNet(proto);
+        cv::Mat g = ex2->gradient(x, std::vector<Target>(1, Target::channel("act", 1)));
+        cv::Mat act = ex2->forward(x)->output("act");
+        for (int i = 0; i < 9; i++)
+        {
+            const float y = act.ptr<float>(0, 1)[i];
+            EXPECT_NEAR(g.ptr<float>(0, 1)[i], 2.f * (1.f - y * y), 1e-6);
+            EXPECT_EQ(g.ptr<float>(0, 0)[i], 0.f);
+        }
+        cv::interp::unregisterBackwardRule("InterpTestDouble", cv::interp::BACKWARD_STANDARD);
+        EXPECT_FALSE(cv::interp::hasBackwardRule("InterpTestDouble"));
+    }
+    // the hooks are gone after loading: cv::dnn still builds the user's layer
+    cv::dnn::Net plain = cv::dnn::readNet(proto);
+    plain.setInput(x);
+    cv::Mat y = plain.forward("twice");
+    EXPECT_LT(cv::norm(y, x * 2, cv::NORM_INF), 1e-7);
+    cv::dnn::LayerFactory::unregisterLayer("InterpTestDouble");
+    std::remove(proto.c_str());
+}
+
+TEST(Interp_Engine, readnet_captures_parameters_plain_net_asks_for_them)
+{
+    // Eltwise coefficients are not public in cv::dnn: loaded through readNet they are captured, and an explainer
+    // made from a plain dnn::Net says how to get them.
+    const std::string path = cv::tempfile(".prototxt");
+    {
+        std::ofstream f(path.c_str());
+        f << "name: 'e'\ninput: 'data'\ninput_dim: 1\ninput_dim: 2\ninput_dim: 2\ninput_dim: 2\n"
+             "layer { name: 'a' type: 'TanH' bottom: 'data' top: 'a' }\n"
+             "layer { name: 'sum' type: 'Eltwise' bottom: 'a' bottom: 'data' top: 'sum' "
+             "eltwise_param { operation: SUM coeff: 3 coeff: -1 } }\n";
+    }
+    cv::Mat x = interp_test::randomBlob({ 1, 2, 2, 2 }, -1, 1, 9);
+    cv::Ptr<Explainer> ex = cv::interp::readNet(path);
+    cv::Mat g = ex->gradient(x, std::vector<Target>(1, Target::channel("sum", 0)));
+    cv::Mat a = ex->forward(x)->output("a");
+    for (int i = 0; i < 4; i++)
+    {
+        const float t = a.ptr<float>(0, 0)[i];
+        EXPECT_NEAR(g.ptr<float>(0, 0)[i], 3.f * (1.f - t * t) - 1.f, 1e-6);
+    }
+    cv::dnn::Net plain = cv::dnn::readNet(path);
+    cv::Ptr<Explainer> fromNet = Explainer::create(plain);
+    try
+    {
+        fromNet->gradient(x, std::vector<Target>(1, Target::channel("sum", 0)));
+        ADD_FAILURE() << "expected an exception";
+    }
+    catch (const cv::Exception& e)
+    {
+        EXPECT_NE(e.err.find("cv::interp::readNet"), std::string::npos) << e.err;
+        EXPECT_NE(e.err.find("'sum'"), std::string::npos) << e.err;
+    }
+    // layers whose parameters are public work from a plain net
+    cv::Mat ga = fromNet->gradient(x, std::vector<Target>(1, Target::channel("a", 1)));
+    for (int i = 0; i < 4; i++)
+    {
+        const float t = a.ptr<float>(0, 1)[i];
+        EXPECT_NEAR(ga.ptr<float>(0, 1)[i], 1.f - t * t, 1e-6);
+    }
+    std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace opencv_test
