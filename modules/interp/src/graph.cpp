@@ -152,10 +152,15 @@ void Graph::Impl::build(const dnn::Net& net_, const std::map<const dnn::Layer*, 
     std::vector<int> unconnected = net.getUnconnectedOutLayers();
     if (!unconnected.empty())
         outputLayer = indexOfId[unconnected.back()];
+    // Class scores: the input of a final (log-)softmax, looking through trailing pass-through layers
+    // (the Identity OpenCV adds for ONNX graph outputs, inference-time Dropout).
     scoreLayer = outputLayer;
-    const LayerInfo& out = layers[outputLayer];
-    Ptr<dnn::SoftmaxLayer> sm = out.layer.dynamicCast<dnn::SoftmaxLayer>();
-    if (out.type == "Softmax" && !(sm && sm->logSoftMax) && out.inputs.size() == 1 && out.inputs[0].layer >= 0)
+    int last = outputLayer;
+    while ((layers[last].type == "Identity" || layers[last].type == "Dropout") && layers[last].inputs.size() == 1 &&
+           layers[last].inputs[0].layer >= 0)
+        last = layers[last].inputs[0].layer;
+    const LayerInfo& out = layers[last];
+    if ((out.type == "Softmax" || out.type == "SoftMax") && out.inputs.size() == 1 && out.inputs[0].layer >= 0)
         scoreLayer = out.inputs[0].layer;
 }
 

@@ -93,7 +93,8 @@ public:
     //! Index of the layer whose output the network returns by default (the last unconnected output).
     CV_WRAP int outputLayer() const;
     /** @brief Layer whose output holds the class scores for class targets.
-    The pre-softmax scores when the network ends in Softmax (Simonyan et al. 2014), else outputLayer().
+    The pre-softmax scores when the network ends in Softmax or LogSoftmax (possibly followed by Identity or
+    Dropout layers) as Simonyan et al. 2014 recommend, else outputLayer().
     */
     CV_WRAP int scoreLayer() const;
 
