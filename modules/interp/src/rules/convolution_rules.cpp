@@ -3,12 +3,15 @@
 
 // Backward of Convolution and Deconvolution layers (input gradients only).
 //
-// The input gradient of a convolution is a transposed convolution with the same weights: a standalone
-// cv::dnn Deconvolution layer built from the conv's own OIHW weights (no bias, num_output = C_in, same group,
-// kernel, stride) computes it with OpenCV's optimised GEMM + col2im. Dilation is handled by dilating the
-// kernel with zeros; asymmetric padding by computing the gradient of the padded input and cropping it.
-// Depthwise convolutions (one input channel per group) use a direct loop instead: per-group GEMMs of a
-// single row are far slower than the plain loop.
+// The input gradient of a convolution is a transposed convolution with the same weights. Three ways:
+//  - stride 1: a plain convolution of dY with the kernels flipped and input/output channels swapped
+//    (pad (K-1)*d - p), run by a standalone cv::dnn Convolution layer, as fast as the forward pass;
+//  - depthwise (one input channel per group), strided: a direct loop, since per-group GEMMs of a single row
+//    are far slower;
+//  - otherwise: a standalone cv::dnn Deconvolution layer built from the conv's own OIHW weights (no bias,
+//    num_output = C_in, same group, kernel, stride), OpenCV's GEMM + col2im. Dilation is handled by
+//    dilating the kernel with zeros; padding that differs between the two sides by computing the gradient of
+//    the padded input and cropping it.
 #include "../precomp.hpp"
 #include "rules.hpp"
 
@@ -219,6 +222,70 @@ private:
     Mat w;
 };
 
+/* Stride 1: dX = conv(dY, W'), W'[g*Ci/g + a, b] = flip(W[g*Co/g + b, a]), pads (K-1)*d - p. */
+class FlippedConvolutionBackward : public LayerBackward
+{
+public:
+    FlippedConvolutionBackward(const LayerContext& ctx, const ConvGeometry& g, const Mat& w)
+    {
+        const int cinG = g.cin / g.groups, coutG = g.cout / g.groups;
+        Mat flipped(std::vector<int>{ g.cin, coutG, g.kh, g.kw }, CV_32F);
+        for (int grp = 0; grp < g.groups; grp++)
+            for (int a = 0; a < cinG; a++)
+                for (int b = 0; b < coutG; b++)
+                {
+                    const float* src = w.ptr<float>(grp * coutG + b, a);
+                    float* dst = flipped.ptr<float>(grp * cinG + a, b);
+                    for (int k = 0; k < g.kh * g.kw; k++)
+                        dst[k] = src[g.kh * g.kw - 1 - k];
+                }
+        dnn::LayerParams lp;
+        lp.name = ctx.info->name + "/interp_backward";
+        lp.type = "Convolution";
+        lp.set("kernel_h", g.kh); lp.set("kernel_w", g.kw);
+        lp.set("stride", 1);
+        lp.set("pad_h", (g.kh - 1) * g.dh - g.pt); lp.set("pad_w", (g.kw - 1) * g.dw - g.pl);
+        lp.set("dilation_h", g.dh); lp.set("dilation_w", g.dw);
+        lp.set("num_output", g.cin);
+        lp.set("group", g.groups);
+        lp.set("bias_term", false);
+        lp.blobs.push_back(flipped);
+        conv = dnn::ConvolutionLayer::create(lp);
+        std::vector<MatShape> ins(1, MatShape{ 1, g.cout, g.Ho, g.Wo }), outs, internals;
+        conv->getMemoryShapes(ins, 1, outs, internals);
+        if (outs.size() != 1 || outs[0][2] != g.H || outs[0][3] != g.W)
+            unsupported(ctx, "the flipped convolution does not map back to the input size");
+        Mat a = newBlob(ins[0]), b = newBlob(outs[0]);
+        std::vector<Mat> va(1, a), vb(1, b);
+        conv->finalize(InputArrayOfArrays(va), OutputArrayOfArrays(vb));
+    }
+
+    void backward(const std::vector<Mat>&, const std::vector<Mat>&, const std::vector<Mat>& outputGrads,
+                  const std::vector<bool>& needed, std::vector<Mat>& inputGrads) const CV_OVERRIDE
+    {
+        if (!needed[0])
+            return;
+        const Mat& dy = outputGrads[0];
+        std::vector<MatShape> ins(1, dnn::shape(dy)), outs, internalShapes;
+        conv->getMemoryShapes(ins, 1, outs, internalShapes);
+        std::vector<Mat> internals;
+        for (const MatShape& s : internalShapes)
+            internals.push_back(newBlob(s));
+        Mat dx = newBlob(outs[0]);
+        std::vector<Mat> vin(1, dy), vout(1, dx);
+        {
+            // cv::dnn's convolution forward writes member buffers: one call at a time per instance.
+            std::lock_guard<std::mutex> lock(mutex);
+            conv->forward(vin, vout, internals);
+        }
+        inputGrads[0] = dx;
+    }
+
+private:
+    Ptr<dnn::Layer> conv;
+    mutable std::mutex mutex;
+};
+
 Ptr<LayerBackward> convolutionRule(const LayerContext& ctx)
 {
     Ptr<dnn::ConvolutionLayer> conv = layerAs<dnn::ConvolutionLayer>(ctx);
@@ -228,6 +295,10 @@ Ptr<LayerBackward> convolutionRule(const LayerContext& ctx)
     const Mat& w = conv->blobs[0];
     if (w.dims != 4 || w.size[0] != g.cout || g.cin % g.groups != 0)
         unsupported(ctx, "weights do not match the input and output shapes");
+    const int effH = (g.kh - 1) * g.dh, effW = (g.kw - 1) * g.dw;
+    if (g.sh == 1 && g.sw == 1 && g.pt == g.pb && g.pl == g.pr && g.pt <= effH && g.pl <= effW &&
+        g.Ho == g.H + g.pt + g.pb - effH && g.Wo == g.W + g.pl + g.pr - effW)
+        return makePtr<FlippedConvolutionBackward>(ctx, g, w);
     if (g.groups == g.cin && g.cin > 1)
         return makePtr<DepthwiseConvolutionBackward>(g, w);
     return makePtr<ConvolutionBackward>(ctx, g, w);

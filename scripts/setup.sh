@@ -1,0 +1,23 @@
+#!/bin/bash
+# Installs what the build, the tests and the report need on Debian 12 (only the packages that are missing).
+set -euo pipefail
+
+PACKAGES=(build-essential cmake pkg-config libopencv-dev libboost-program-options-dev
+          googletest libgtest-dev libbenchmark-dev chromium)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    SUDO=sudo
+fi
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
