@@ -217,13 +217,24 @@ void writeImage(const String& path, InputArray image)
     writeFileAtomic(path, std::string(buf.begin(), buf.end()));
 }
 
+static bool holdsData(const String& dir)
+{
+    return fileExists(dir + "/models") && fileExists(dir + "/classes.txt");
+}
+
 String dataDirectory()
 {
-    std::vector<String> tried;
+    // An explicit INTERP_DATA_DIR is used alone: pointing it at the wrong place is an error, not a fallback.
     const char* env = std::getenv("INTERP_DATA_DIR");
-    std::vector<String> candidates;
     if (env && *env)
-        candidates.push_back(env);
+    {
+        if (holdsData(env))
+            return env;
+        CV_Error(Error::StsObjectNotFound, cv::format("INTERP_DATA_DIR is set to '%s', which does not hold the embedded "
+                                                      "data (models/ and classes.txt): point it at the repository's data/ "
+                                                      "directory or at <prefix>/share/interp/data, or unset it", env));
+    }
+    std::vector<String> candidates;
 #ifdef INTERP_SOURCE_DATA_DIR
     candidates.push_back(INTERP_SOURCE_DATA_DIR);
 #endif
@@ -233,14 +244,11 @@ String dataDirectory()
     candidates.push_back("/usr/local/share/interp/data");
     candidates.push_back("/usr/share/interp/data");
     for (const String& c : candidates)
-    {
-        if (fileExists(c + "/models") && fileExists(c + "/classes.txt"))
+        if (holdsData(c))
             return c;
-        tried.push_back(c + (env && c == env ? " (INTERP_DATA_DIR)" : ""));
-    }
     std::ostringstream s;
     s << "cannot find the embedded models and images; looked in:";
-    for (const String& t : tried)
+    for (const String& t : candidates)
         s << " " << t << ";";
     s << " set INTERP_DATA_DIR to the repository's data/ directory or to <prefix>/share/interp/data";
     CV_Error(Error::StsObjectNotFound, s.str());

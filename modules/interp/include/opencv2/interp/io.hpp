@@ -29,9 +29,10 @@ CV_EXPORTS void writeFileAtomic(const String& path, const std::string& bytes);
 
 /** @brief Directory holding the embedded models and images.
 
-Looked up in this order: the environment variable INTERP_DATA_DIR; the `data/` directory of the source tree
-the library was built from; the installed data directory (`<prefix>/share/interp/data`). Raises a
-cv::Exception listing every place that was tried when none holds the embedded data. */
+When the environment variable INTERP_DATA_DIR is set, that directory and only it (an error if it does not hold
+the data). Otherwise the first of: the `data/` directory of the source tree the library was built from; the
+installed data directory (`<prefix>/share/interp/data`); /usr/local/share/interp/data; /usr/share/interp/data.
+Raises a cv::Exception listing every place that was tried when none holds the embedded data. */
 CV_EXPORTS_W String dataDirectory();
 
 /** @brief Path of a file of the embedded data (e.g. "models/alexnet_fmnist.onnx").

@@ -1,0 +1,238 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+#ifndef OPENCV_INTERP_SYNTHESIS_HPP
+#define OPENCV_INTERP_SYNTHESIS_HPP
+
+#include <functional>
+#include <opencv2/core.hpp>
+#include <opencv2/interp/engine.hpp>
+#include <opencv2/interp/model.hpp>
+#include <opencv2/interp/target.hpp>
+
+namespace cv {
+namespace interp {
+
+//! @addtogroup interp_synthesis
+//! @{
+
+/** @brief One term of a feature-visualisation objective f(I): what the synthesised image should excite.
+
+The objective maximised by gradient ascent is the weighted sum of its terms. Each term acts on every sample of
+the batch (`sample` = -1) or on one sample, so one batch can hold, for example, one image per class.
+*/
+struct CV_EXPORTS_W_SIMPLE ObjectiveTerm
+{
+    enum Kind
+    {
+        CLASS_SCORE = 0,   //!< class score `index` of `layer` (default layer: the pre-softmax scores @cite simonyan2014deep)
+        NEURON = 1,        //!< one neuron (`index` = channel, `y`, `x`) of `layer`; y = x = -1 means the centre
+        CHANNEL_MEAN = 2,  //!< the mean of channel `index` of `layer` over all positions
+        LAYER_NORM = 3     //!< the squared L2 norm of the whole output of `layer` (DeepDream @cite mordvintsev2015inceptionism)
+    };
+
+    CV_WRAP ObjectiveTerm() : kind(CLASS_SCORE), index(0), y(-1), x(-1), weight(1.0), sample(-1) {}
+
+    CV_PROP_RW int kind;       //!< one of ObjectiveTerm::Kind
+    CV_PROP_RW String layer;   //!< layer name (cv::dnn or ONNX node name); empty means the class-score layer
+    CV_PROP_RW int index;      //!< class or channel
+    CV_PROP_RW int y;          //!< row of a NEURON term, -1 for the centre row
+    CV_PROP_RW int x;          //!< column of a NEURON term, -1 for the centre column
+    CV_PROP_RW double weight;  //!< weight of the term in the sum
+    CV_PROP_RW int sample;     //!< sample of the batch the term acts on, -1 for all
+
+    //! Class score `k` (pre-softmax when `layer` is empty and the network ends in Softmax).
+    CV_WRAP static ObjectiveTerm classScore(int k, const String& layer = String());
+    //! Neuron (channel, y, x) of a layer output N x C x H x W; y = x = -1 selects the centre position.
+    CV_WRAP static ObjectiveTerm neuron(const String& layer, int channel, int y = -1, int x = -1);
+    //! Mean activation of one channel of a layer (channel sum / (H * W)).
+    CV_WRAP static ObjectiveTerm channelMean(const String& layer, int channel);
+    //! Squared L2 norm of a layer's output (DeepDream); start it from a real image.
+    CV_WRAP static ObjectiveTerm layerNorm(const String& layer);
+    /** @brief The term for an engine Target: CLASS -> classScore, NEURON -> neuron, CHANNEL -> channelMean
+    (so "LAYER:C" parsed by cv::interp::parseTarget maximises the channel's mean). SEED targets raise. */
+    CV_WRAP static ObjectiveTerm fromTarget(const Target& target);
+    //! Human-readable description ("class 3 of the class scores", ...).
+    CV_WRAP String describe() const;
+};
+
+//! Optimisers of the synthesis loop.
+enum SynthesisOptimizer
+{
+    SYNTHESIS_NORMALIZED_GRADIENT = 0,  //!< x += lr * g / mean|g| per sample (as DeepDream)
+    SYNTHESIS_ADAM = 1                  //!< Adam (beta1 0.9, beta2 0.999, eps 1e-8) on the parameters
+};
+
+//! Starting images of the synthesis loop.
+enum SynthesisInit
+{
+    SYNTHESIS_INIT_ZEROS = 0,     //!< the zero blob: every pixel is the preprocessing mean colour
+    SYNTHESIS_INIT_UNIFORM = 1,   //!< mean colour + uniform noise in [-initNoise, initNoise] grey levels (seeded)
+    SYNTHESIS_INIT_GAUSSIAN = 2,  //!< mean colour + Gaussian noise of std initNoise grey levels (seeded)
+    SYNTHESIS_INIT_IMAGE = 3      //!< SynthesisParams::initImage (DeepDream)
+};
+
+/** @brief Settings of feature visualisation by gradient ascent: optimiser, start, regularisers, sizes.
+
+Everything is optional and combinable. The defaults are plain Adam on the pixels from the mean-colour image.
+Regularisers of the "weak" family @cite simonyan2014deep @cite yosinski2015understanding act on the image:
+L2 decay, Gaussian blur every k steps, clipping of pixels with small norm or small contribution, random jitter,
+total variation @cite mahendran2015understanding. The "strong" setting of @cite olah2017feature adds
+transformation robustness (random scale and rotation each step) and a decorrelated Fourier-space
+parameterisation; strong() returns it. Units: the image lives in input-blob space (what the network sees,
+`(pixel - mean) * scale`); pixel amounts (jitter, blur sigma) are in pixels of the image being optimised.
+*/
+struct CV_EXPORTS_W_SIMPLE SynthesisParams
+{
+    CV_WRAP SynthesisParams()
+        : iterations(128), optimizer(SYNTHESIS_ADAM), learningRate(0.05), init(SYNTHESIS_INIT_ZEROS), initNoise(20),
+          seed(0), batch(1), channels(3), inputSize(0, 0), imageSize(0, 0), octaves(1), octaveScale(1.4), l2(0),
+          blurEvery(0), blurSigma(0.5), clipNormPercentile(0), clipContributionPercentile(0), jitter(0), tv(0),
+          scaleJitter(0), rotation(0), fourier(false), decorrelate(true), fourierDecay(1.0)
+    {}
+
+    CV_PROP_RW int iterations;       //!< gradient steps per octave
+    CV_PROP_RW int optimizer;        //!< one of SynthesisOptimizer
+    CV_PROP_RW double learningRate;  //!< step size (blob units for the pixels, coefficient units for Fourier)
+    CV_PROP_RW int init;             //!< one of SynthesisInit
+    CV_PROP_RW double initNoise;     //!< noise amplitude in grey levels (0..255) for the noise starts
+    CV_PROP_RW Mat initImage;        //!< 8-bit start image in the images' channel order (SYNTHESIS_INIT_IMAGE)
+    CV_PROP_RW int seed;             //!< seed of the start noise and of the random transformations
+    CV_PROP_RW int batch;            //!< number of images optimised together (each with its own noise)
+    CV_PROP_RW int channels;         //!< channels of the input blob
+    CV_PROP_RW Size inputSize;       //!< network input size; (0, 0): Preprocessing::size, else the image size
+    CV_PROP_RW Size imageSize;       //!< size of the result; (0, 0): the network input size
+    CV_PROP_RW int octaves;          //!< multi-octave upscaling: octave k of n is imageSize / octaveScale^(n-1-k)
+    CV_PROP_RW double octaveScale;   //!< size ratio between octaves (> 1)
+
+    CV_PROP_RW double l2;            //!< L2 decay: subtracts l2 * sum(x^2) (x: blob) from the objective
+    CV_PROP_RW int blurEvery;        //!< Gaussian blur of the image every k steps (0: never)
+    CV_PROP_RW double blurSigma;     //!< sigma of that blur, in pixels
+    CV_PROP_RW double clipNormPercentile;          //!< each step, pixels whose colour norm is below this percentile (0..100) are reset to the mean colour
+    CV_PROP_RW double clipContributionPercentile;  //!< each step, pixels whose contribution sum_c |x * grad| is below this percentile are reset
+    CV_PROP_RW int jitter;           //!< random translation of up to +-jitter pixels each step
+    CV_PROP_RW double tv;            //!< total variation: subtracts tv * sum sqrt(dx^2 + dy^2 + eps^2) from the objective
+    CV_PROP_RW double scaleJitter;   //!< random scale in [1 - s, 1 + s] each step (transformation robustness)
+    CV_PROP_RW double rotation;      //!< random rotation in [-r, r] degrees each step (transformation robustness)
+    CV_PROP_RW bool fourier;         //!< optimise 1/frequency-scaled Fourier coefficients instead of the pixels
+    CV_PROP_RW bool decorrelate;     //!< with `fourier` and 3 channels: decorrelated colour space and a sigmoid to the valid range
+    CV_PROP_RW double fourierDecay;  //!< spectrum scale 1/f^decay of the Fourier parameterisation
+    CV_PROP_RW Mat colorCorrelation; //!< 3x3 square root of the colour correlation (blob channel order); empty: Lucid's ImageNet matrix
+
+    /** @brief The strong setting of @cite olah2017feature : Fourier parameterisation with colour decorrelation,
+    jitter, random scale (+-5%) and rotation (+-5 degrees), Adam with learning rate 0.05. */
+    CV_WRAP static SynthesisParams strong();
+};
+
+/** @brief What the synthesis loop returns. */
+struct CV_EXPORTS_W_SIMPLE SynthesisResult
+{
+    CV_WRAP SynthesisResult() : iterations(0), stoppedEarly(false) {}
+
+    CV_PROP_RW std::vector<Mat> images;              //!< one 8-bit image per sample, preprocessing undone (the images' channel order)
+    CV_PROP_RW Mat blob;                             //!< the same images as an N x C x H x W float32 blob (input-blob space)
+    CV_PROP_RW Mat history;                          //!< iterations x N, CV_64F: the objective f at each step (transformed image, before the update)
+    CV_PROP_RW std::vector<double> initialObjective; //!< f of each start image (resized to the network input size)
+    CV_PROP_RW std::vector<double> finalObjective;   //!< f of each result (resized to the network input size)
+    CV_PROP_RW int iterations;                       //!< steps run over all octaves
+    CV_PROP_RW bool stoppedEarly;                    //!< true when the callback stopped the loop
+};
+
+/** @brief Called after every step with the step number (0-based, over all octaves) and the objective of each
+sample; return false to stop early. */
+typedef std::function<bool(int iteration, const std::vector<double>& objective)> SynthesisCallback;
+
+/** @brief Feature visualisation by gradient ascent on the input: I* = argmax_I f(I) - R(I).
+
+Each step is one forward and one backward pass of the engine on the (randomly transformed) batch, plus the
+regulariser work: seeds for the objective terms, the adjoint of the transformation, the parameterisation's
+backward, the penalties' gradients, the optimiser update and the projections (blur, clipping, valid range).
+The object is stateful and not thread-safe; use one per thread (the Explainer may be shared).
+*/
+class CV_EXPORTS_W Synthesizer
+{
+public:
+    ~Synthesizer();
+
+    /** @brief Prepares the loop: checks the objective against the network and makes the start images.
+    @param explainer the network (cv::interp::readNet)
+    @param objective the terms whose weighted sum is maximised (at least one)
+    @param preprocessing how images map to input blobs (ModelInfo::preprocessing for the embedded models); it gives
+           the valid pixel range and the way back to 8-bit images
+    @param params see SynthesisParams
+    Raises a cv::Exception saying what is wrong (unknown layer, neuron outside the layer's shape, class out of
+    range, bad sizes or settings). */
+    CV_WRAP static Ptr<Synthesizer> create(const Ptr<Explainer>& explainer, const std::vector<ObjectiveTerm>& objective,
+                                           const Preprocessing& preprocessing,
+                                           const SynthesisParams& params = SynthesisParams());
+
+    //! Number of images optimised together.
+    CV_WRAP int batchSize() const;
+    //! Size of the images the network sees.
+    CV_WRAP Size inputSize() const;
+    //! Size of the images of the current octave.
+    CV_WRAP Size imageSize() const;
+    //! Current octave (0-based).
+    CV_WRAP int octave() const;
+    //! Steps run so far, over all octaves.
+    CV_WRAP int iteration() const;
+    //! True when every octave has run its iterations.
+    CV_WRAP bool done() const;
+
+    /** @brief One gradient step (moving on to the next octave when the current one is complete).
+    @return the objective f of each sample at this step, before the update */
+    CV_WRAP std::vector<double> step();
+
+    //! Runs the remaining steps and returns the result.
+    CV_WRAP SynthesisResult run();
+    //! Runs the remaining steps, calling `callback` after each; stops when it returns false.
+    SynthesisResult run(const SynthesisCallback& callback);
+
+    //! The current parameters (the blob, or the Fourier coefficients), a copy.
+    CV_WRAP Mat parameters() const;
+    //! Replaces the parameters (same shape and type as parameters()).
+    CV_WRAP void setParameters(const Mat& params);
+    //! The images of the current parameters as an N x C x H x W blob at imageSize().
+    CV_WRAP Mat render() const;
+    //! The images of the given parameters.
+    CV_WRAP Mat render(const Mat& params) const;
+    //! The current images as 8-bit images (preprocessing undone).
+    CV_WRAP std::vector<Mat> images() const;
+
+    /** @brief The regularised objective f(T(I)) - l2 * |I|^2 - tv * TV(I) of each sample and its gradient w.r.t.
+    the parameters, where I = render(params) and T is the random transformation of step `iteration` of the
+    current octave (the transformations are a deterministic function of the seed, the octave and the step).
+    This is what step() ascends; it does not change the state. */
+    CV_WRAP std::vector<double> objectiveGradient(const Mat& params, int iteration, CV_OUT Mat& grad) const;
+
+    /** @brief The objective f of each sample of an image blob, without transformation (the blob is resized to the
+    network input size when its size differs). */
+    CV_WRAP std::vector<double> evaluate(const Mat& blob) const;
+
+    struct Impl;
+    Ptr<Impl> impl;
+
+protected:
+    Synthesizer();
+};
+
+/** @brief Synthesises images that maximise an objective (convenience wrapper of Synthesizer).
+@param explainer the network
+@param objective terms whose weighted sum is maximised
+@param preprocessing how images map to input blobs
+@param params see SynthesisParams
+*/
+CV_EXPORTS_W SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<ObjectiveTerm>& objective,
+                                        const Preprocessing& preprocessing,
+                                        const SynthesisParams& params = SynthesisParams());
+
+//! As above, calling `callback` after every step (return false to stop early).
+CV_EXPORTS SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<ObjectiveTerm>& objective,
+                                      const Preprocessing& preprocessing, const SynthesisParams& params,
+                                      const SynthesisCallback& callback);
+
+//! @}
+
+}  // namespace interp
+}  // namespace cv
+
+#endif
