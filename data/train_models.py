@@ -59,10 +59,10 @@ SEED_TORCH = 7007
 
 # per-model training configuration
 CONFIGS = {
-    "alexnet_fmnist": dict(arch="alexnet", biased=False, epochs=20, per_epoch=16000,
+    "alexnet_fmnist": dict(arch="alexnet", biased=False, epochs=14, per_epoch=16000,
                            lr=3e-3, wd=5e-4, batch=64, train_bn=True,
                            # continued with --finetune after the main schedule (what is shipped)
-                           finetune_phases=[(6, 1e-3), (6, 5e-4)]),
+                           finetune_phases=[(4, 5e-4)]),
     "resnet_fmnist": dict(arch="resnet", biased=False, epochs=14, per_epoch=16000,
                           lr=3e-3, wd=5e-4, batch=64),
     "resnet_shortcut": dict(arch="resnet", biased=True, epochs=4, per_epoch=12000,

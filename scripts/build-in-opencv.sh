@@ -66,7 +66,16 @@ cmake -S "$SRC" -B "$BUILD" \
     -DWITH_ADE=OFF -DWITH_QUIRC=OFF -DWITH_TBB=OFF -DWITH_OPENGL=OFF -DWITH_CAROTENE=OFF \
     -DOPENCV_DOWNLOAD_TRIES_LIST= -DOPENCV_SKIP_PYTHON_LOADER=ON \
     >"$WORK/configure.log"
-cmake --build "$BUILD" -j "$JOBS"
+# Only what interp needs: its library, tests, perf tests and the Python module (not every module's tests).
+TARGETS=()
+for t in $(echo "$BUILD_LIST" | tr ',' ' '); do
+    case "$t" in
+        python3) TARGETS+=(opencv_python3) ;;
+        interp) TARGETS+=(opencv_interp opencv_test_interp opencv_perf_interp) ;;
+        *) TARGETS+=("opencv_$t") ;;
+    esac
+done
+cmake --build "$BUILD" -j "$JOBS" --target "${TARGETS[@]}"
 echo "build-in-opencv: build took $(( $(date +%s) - start )) s" >&2
 
 [ $RUN_TESTS -eq 1 ] || exit 0

@@ -16,6 +16,12 @@ patches, feature visualisation by gradient ascent, saliency-driven GrabCut segme
 @{
     @defgroup interp_engine Gradient engine: graph, tape, backward rules
     @defgroup interp_io Files and embedded data
+    @defgroup interp_layers What a layer sees: activation grids, receptive fields, maximally activating patches
+    @defgroup interp_occlusion Occlusion sensitivity: batched and incremental re-inference
+    @defgroup interp_synthesis Feature visualisation: synthetic images by gradient ascent with regularisers
+    @defgroup interp_segmentation Object segmentation from saliency (GrabCut)
+    @defgroup interp_evaluation Faithfulness metrics of saliency maps
+    @defgroup interp_attribution Attribution methods (saliency, Grad-CAM, SmoothGrad, IG), their visualisation and sanity checks
 @}
 */
 
@@ -25,5 +31,11 @@ patches, feature visualisation by gradient ascent, saliency-driven GrabCut segme
 #include <opencv2/interp/engine.hpp>
 #include <opencv2/interp/io.hpp>
 #include <opencv2/interp/model.hpp>
+#include <opencv2/interp/segmentation.hpp>
+#include <opencv2/interp/evaluation.hpp>
+#include <opencv2/interp/patches.hpp>
+#include <opencv2/interp/occlusion.hpp>
+#include <opencv2/interp/synthesis.hpp>
+#include <opencv2/interp/attribution.hpp>
 
 #endif

@@ -8,6 +8,7 @@
 #include <opencv2/interp/backward.hpp>
 #include <opencv2/interp/engine.hpp>
 #include <opencv2/interp/target.hpp>
+#include <opencv2/interp/visualization.hpp>
 
 namespace cv {
 namespace interp {
@@ -109,8 +110,8 @@ struct CV_EXPORTS_W_SIMPLE SmoothGradParams
     CV_PROP_RW double noiseLevel;
     CV_PROP_RW int seed;           //!< seed of the Gaussian noise (cv::RNG); results do not depend on batchSize
     CV_PROP_RW int batchSize;      //!< copies per forward/backward pass (images and copies are mixed in a batch)
-    /** Explicit noise instead of random noise, added as is: n x C x H x W (the same n copies for every image) or
-    (N * n) x C x H x W (image-major). `samples` and `noiseLevel` are then ignored. */
+    /** Explicit noise instead of random noise, added as is: n x C x H x W float32, the same n copies for every
+    image of the batch. `samples`, `noiseLevel` and `seed` are then ignored. */
     CV_PROP_RW Mat noise;
     CV_PROP_RW int variant;        //!< BackwardVariant of the averaged gradients (guided gives "SmoothGrad of guided backprop")
 };

@@ -27,7 +27,8 @@ struct CV_EXPORTS_W_SIMPLE ObjectiveTerm
         CLASS_SCORE = 0,   //!< class score `index` of `layer` (default layer: the pre-softmax scores @cite simonyan2014deep)
         NEURON = 1,        //!< one neuron (`index` = channel, `y`, `x`) of `layer`; y = x = -1 means the centre
         CHANNEL_MEAN = 2,  //!< the mean of channel `index` of `layer` over all positions
-        LAYER_NORM = 3     //!< the squared L2 norm of the whole output of `layer` (DeepDream @cite mordvintsev2015inceptionism)
+        LAYER_NORM = 3,    //!< the squared L2 norm of the whole output of `layer` (DeepDream @cite mordvintsev2015inceptionism)
+        CLASS_LOG_PROBABILITY = 4  //!< log-softmax of class `index` over the scores of `layer` (default: the class-score layer)
     };
 
     CV_WRAP ObjectiveTerm() : kind(CLASS_SCORE), index(0), y(-1), x(-1), weight(1.0), sample(-1) {}
@@ -48,6 +49,11 @@ struct CV_EXPORTS_W_SIMPLE ObjectiveTerm
     CV_WRAP static ObjectiveTerm channelMean(const String& layer, int channel);
     //! Squared L2 norm of a layer's output (DeepDream); start it from a real image.
     CV_WRAP static ObjectiveTerm layerNorm(const String& layer);
+    /** @brief Log-probability of class `k`: s_k - log(sum_j exp(s_j)) over the (pre-softmax) scores s of `layer`.
+    Its gradient e_k - softmax(s) pushes down the competing classes in proportion to their probability, so it
+    reaches a confident class where the raw score can leave a correlated class ahead; the raw score shows better
+    what the class detector itself responds to. */
+    CV_WRAP static ObjectiveTerm classLogProbability(int k, const String& layer = String());
     /** @brief The term for an engine Target: CLASS -> classScore, NEURON -> neuron, CHANNEL -> channelMean
     (so "LAYER:C" parsed by cv::interp::parseTarget maximises the channel's mean). SEED targets raise. */
     CV_WRAP static ObjectiveTerm fromTarget(const Target& target);
@@ -59,7 +65,7 @@ struct CV_EXPORTS_W_SIMPLE ObjectiveTerm
 enum SynthesisOptimizer
 {
     SYNTHESIS_NORMALIZED_GRADIENT = 0,  //!< x += lr * g / mean|g| per sample (as DeepDream)
-    SYNTHESIS_ADAM = 1                  //!< Adam (beta1 0.9, beta2 0.999, eps 1e-8) on the parameters
+    SYNTHESIS_ADAM = 1                  //!< Adam @cite kingma2015adam (beta1 0.9, beta2 0.999, eps 1e-8) on the parameters
 };
 
 //! Starting images of the synthesis loop.
@@ -86,7 +92,7 @@ struct CV_EXPORTS_W_SIMPLE SynthesisParams
     CV_WRAP SynthesisParams()
         : iterations(128), optimizer(SYNTHESIS_ADAM), learningRate(0.05), init(SYNTHESIS_INIT_ZEROS), initNoise(20),
           seed(0), batch(1), channels(3), inputSize(0, 0), imageSize(0, 0), octaves(1), octaveScale(1.4), l2(0),
-          blurEvery(0), blurSigma(0.5), clipNormPercentile(0), clipContributionPercentile(0), jitter(0), tv(0),
+          blurEvery(0), blurSigma(0.5), clipNormPercentile(0), clipContributionPercentile(0), jitter(0), tv(0), tvBeta(2),
           scaleJitter(0), rotation(0), fourier(false), decorrelate(true), fourierDecay(1.0)
     {}
 
@@ -104,19 +110,27 @@ struct CV_EXPORTS_W_SIMPLE SynthesisParams
     CV_PROP_RW int octaves;          //!< multi-octave upscaling: octave k of n is imageSize / octaveScale^(n-1-k)
     CV_PROP_RW double octaveScale;   //!< size ratio between octaves (> 1)
 
-    CV_PROP_RW double l2;            //!< L2 decay: subtracts l2 * sum(x^2) (x: blob) from the objective
+    CV_PROP_RW double l2;            //!< L2 decay: subtracts l2 * sum(x^2) (x: the blob, 0 = mean colour) from the objective
     CV_PROP_RW int blurEvery;        //!< Gaussian blur of the image every k steps (0: never)
     CV_PROP_RW double blurSigma;     //!< sigma of that blur, in pixels
     CV_PROP_RW double clipNormPercentile;          //!< each step, pixels whose colour norm is below this percentile (0..100) are reset to the mean colour
     CV_PROP_RW double clipContributionPercentile;  //!< each step, pixels whose contribution sum_c |x * grad| is below this percentile are reset
     CV_PROP_RW int jitter;           //!< random translation of up to +-jitter pixels each step
-    CV_PROP_RW double tv;            //!< total variation: subtracts tv * sum sqrt(dx^2 + dy^2 + eps^2) from the objective
+    CV_PROP_RW double tv;            //!< total variation: subtracts tv * TV(x) from the objective
+    /** @brief exponent of the total variation TV(x) = sum over channels and pixels of (dx^2 + dy^2)^(tvBeta/2) (forward
+    differences of the blob; @cite mahendran2015understanding). 2 (default) is smooth; 1 is the classic TV (smoothed
+    where the image is flat, where it is not differentiable). */
+    CV_PROP_RW double tvBeta;
     CV_PROP_RW double scaleJitter;   //!< random scale in [1 - s, 1 + s] each step (transformation robustness)
     CV_PROP_RW double rotation;      //!< random rotation in [-r, r] degrees each step (transformation robustness)
-    CV_PROP_RW bool fourier;         //!< optimise 1/frequency-scaled Fourier coefficients instead of the pixels
-    CV_PROP_RW bool decorrelate;     //!< with `fourier` and 3 channels: decorrelated colour space and a sigmoid to the valid range
+    /** @brief optimise 1/frequency-scaled Fourier coefficients of the image (the real DFT of each channel, CCS layout)
+    instead of the pixels; a sigmoid maps the image to the valid pixel range */
+    CV_PROP_RW bool fourier;
+    CV_PROP_RW bool decorrelate;     //!< with `fourier` and 3 channels: the coefficients live in a decorrelated colour space
     CV_PROP_RW double fourierDecay;  //!< spectrum scale 1/f^decay of the Fourier parameterisation
-    CV_PROP_RW Mat colorCorrelation; //!< 3x3 square root of the colour correlation (blob channel order); empty: Lucid's ImageNet matrix
+    /** @brief 3x3 square root of the colour correlation in blob channel order, normalised by its largest column norm;
+    empty: Lucid's ImageNet matrix (RGB, reversed to BGR when Preprocessing::swapRB is false) */
+    CV_PROP_RW Mat colorCorrelation;
 
     /** @brief The strong setting of @cite olah2017feature : Fourier parameterisation with colour decorrelation,
     jitter, random scale (+-5%) and rotation (+-5 degrees), Adam with learning rate 0.05. */
