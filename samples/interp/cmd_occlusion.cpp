@@ -7,9 +7,9 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
-#include <memory>
 #include <sstream>
 
 namespace {
@@ -170,23 +170,30 @@ int runOcclusion(const std::vector<std::string>& args)
     cv::Ptr<ci::Occlusion> occ = ci::Occlusion::create(ex);
     if (showPlan)
     {
+        const std::vector<ci::OcclusionLayerPlan> plan = occ->plan(in.blob, p);
+        size_t wn = 4, wt = 4;  // column widths: the longest name and type, plus a space
+        for (const ci::OcclusionLayerPlan& l : plan)
+        {
+            wn = std::max(wn, l.name.size() + 1);
+            wt = std::max(wt, l.type.size() + 1);
+        }
         std::cout << "incremental plan (window " << window << ", stride " << stride << "):\n";
-        for (const ci::OcclusionLayerPlan& l : occ->plan(in.blob, p))
-            std::cout << "  " << std::left << std::setw(36) << l.name << std::setw(14) << l.type << std::setw(10)
+        for (const ci::OcclusionLayerPlan& l : plan)
+            std::cout << "  " << std::left << std::setw((int)wn) << l.name << std::setw((int)wt) << l.type << std::setw(10)
                       << l.geometry << l.region.width << "x" << l.region.height << " of " << l.outputSize.width << "x"
                       << l.outputSize.height << (l.full ? " (full)" : "") << (l.note.empty() ? "" : ": " + l.note)
                       << "\n";
     }
 
-    std::unique_ptr<cli::Progress> bar;
-    std::vector<ci::OcclusionResult> results = occ->compute(in.blob, p, [&](int done, int total) {
-        if (!bar)
-            bar.reset(new cli::Progress("occlusion", (size_t)total, "windows"));
-        bar->update((size_t)done);
+    // the bar's clock starts now (it appears once the computation has taken a second), not at the first report
+    const int H = in.blob.dims == 4 ? in.blob.size[2] : 0, W = in.blob.dims == 4 ? in.blob.size[3] : 0;
+    const size_t positions = window <= H && window <= W ? (size_t)((H - window) / stride + 1) * ((W - window) / stride + 1) : 0;
+    cli::Progress bar("occlusion", positions, "windows");
+    std::vector<ci::OcclusionResult> results = occ->compute(in.blob, p, [&](int done, int) {
+        bar.update((size_t)done);
         return true;
     });
-    if (bar)
-        bar->finish();
+    bar.finish();
     const int engine = results.empty() ? p.engine : results[0].engine;
     cli::bench(engine == ci::OCCLUSION_ENGINE_INCREMENTAL ? "occlusion-incremental" : "occlusion-batched", benchRuns,
                [&]() { occ->compute(in.blob, p); });

@@ -185,8 +185,8 @@ int runSaliency(const std::vector<std::string>& args)
 
     if (!opt.rawGrad.empty())
         ci::writeNpy(opt.rawGrad, a.attribution);
-    if (!opt.raw.empty())
-        ci::writeNpy(opt.raw, stack(a.layerMaps.empty() ? a.maps : a.layerMaps));
+    if (!opt.raw.empty())  // Grad-CAM: the map at the layer's resolution; guided Grad-CAM has an input-sized map
+        ci::writeNpy(opt.raw, stack(a.method == ci::ATTRIBUTION_GRADCAM ? a.layerMaps : a.maps));
     if (!opt.out.empty())
     {
         std::vector<cv::Mat> imgs;

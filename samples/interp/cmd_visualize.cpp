@@ -347,7 +347,8 @@ int runVisualize(const std::vector<std::string>& args)
         for (size_t n = 0; n < r.images.size(); n++)
         {
             const std::string file = allClasses ? cv::format("class_%02d_%s.png", (int)n, slug(info.className((int)n)).c_str())
-                                                : cv::format("channel_%03d.png", terms[n].index);
+                                                : cv::format("%s_channel_%03d.png", slug(terms[n].layer).c_str(),
+                                                             terms[n].index);  // layers may share channel numbers
             interp::writeImage(cv::utils::fs::join(out, file), r.images[n]);
         }
         interp::writeImage(cv::utils::fs::join(out, "contact_sheet.png"),

@@ -4,82 +4,18 @@
 // Model descriptions, preprocessing (blobs and back) and the embedded models and images.
 #include "precomp.hpp"
 
+#include "filesystem.hpp"
+
 #include <opencv2/imgcodecs.hpp>
 
 #include <dirent.h>
 #include <fstream>
-#include <sys/stat.h>
 
 namespace cv {
 namespace interp {
 
-namespace {
+using namespace fs;
 
-bool isDirectory(const String& p)
-{
-    struct stat st;
-    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-bool isFile(const String& p)
-{
-    struct stat st;
-    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-String dirName(const String& p)
-{
-    size_t s = p.rfind('/');
-    return s == String::npos ? String(".") : p.substr(0, s);
-}
-
-String joinPath(const String& dir, const String& name)
-{
-    if (name.empty() || name[0] == '/')
-        return name;
-    return dir + "/" + name;
-}
-
-bool hasImageExtension(const String& name)
-{
-    size_t dot = name.rfind('.');
-    if (dot == String::npos)
-        return false;
-    String ext = name.substr(dot + 1);
-    std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-    static const char* exts[] = { "png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp", "ppm", "pgm", "pnm" };
-    for (const char* e : exts)
-        if (ext == e)
-            return true;
-    return false;
-}
-
-void listRecursive(const String& dir, std::vector<String>& out)
-{
-    DIR* d = opendir(dir.c_str());
-    if (!d)
-        return;
-    std::vector<String> entries;
-    while (dirent* e = readdir(d))
-    {
-        String n = e->d_name;
-        if (n == "." || n == "..")
-            continue;
-        entries.push_back(n);
-    }
-    closedir(d);
-    std::sort(entries.begin(), entries.end());
-    for (const String& n : entries)
-    {
-        const String p = dir + "/" + n;
-        if (isDirectory(p))
-            listRecursive(p, out);
-        else if (hasImageExtension(n))
-            out.push_back(p);
-    }
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------------------
 

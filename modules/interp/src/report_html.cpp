@@ -4,10 +4,7 @@
 // Building blocks of the static HTML report: escaping, a Markdown subset, a page with figures and tables.
 #include "precomp.hpp"
 #include "report_html.hpp"
-
-#include <cerrno>
-#include <cstring>
-#include <sys/stat.h>
+#include "filesystem.hpp"
 
 namespace cv {
 namespace interp {
@@ -165,35 +162,9 @@ String fromMarkdown(const String& md)
     return out.str();
 }
 
-void makeDirectories(const String& path)
-{
-    if (path.empty())
-        return;
-    String p;
-    std::stringstream ss(path);
-    String part;
-    if (path[0] == '/')
-        p = "/";
-    while (std::getline(ss, part, '/'))
-    {
-        if (part.empty())
-            continue;
-        p += part + "/";
-        struct stat st;
-        if (::stat(p.c_str(), &st) == 0)
-        {
-            if (!S_ISDIR(st.st_mode))
-                CV_Error(Error::StsError, "cannot create the directory '" + path + "': '" + p + "' is a file");
-            continue;
-        }
-        if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST)
-            CV_Error(Error::StsError, "cannot create the directory '" + p + "': " + std::strerror(errno));
-    }
-}
-
 Page::Page(const String& dir_, const String& title_) : dir(dir_), title(title_)
 {
-    makeDirectories(dir + "/img");
+    fs::makeDirectories(dir + "/img");
 }
 
 void Page::section(const String& id, const String& t, const String& intro)

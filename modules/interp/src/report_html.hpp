@@ -56,9 +56,6 @@ private:
     bool sectionOpen = false;
 };
 
-//! Creates a directory and its parents (like mkdir -p); raises a cv::Exception when it cannot.
-void makeDirectories(const String& path);
-
 }  // namespace html
 }  // namespace interp
 }  // namespace cv

@@ -90,7 +90,21 @@ void segmentFromSaliency(InputArray image_, InputArray saliency, OutputArray mas
     if (hasFg && hasBg)
     {
         Mat bgModel, fgModel;
-        cv::grabCut(image, gc, Rect(), bgModel, fgModel, params.iterations, GC_INIT_WITH_MASK);
+        // GrabCut initialises its colour models with k-means seeded from cv::theRNG(): fix the seed so the same
+        // map always gives the same mask, and give the caller's thread its generator back afterwards.
+        RNG& rng = theRNG();
+        const uint64 saved = rng.state;
+        rng.state = 0x1F0A5C3Du;
+        try
+        {
+            cv::grabCut(image, gc, Rect(), bgModel, fgModel, params.iterations, GC_INIT_WITH_MASK);
+        }
+        catch (...)
+        {
+            rng.state = saved;
+            throw;
+        }
+        rng.state = saved;
         mask = (gc == GC_FGD) | (gc == GC_PR_FGD);
     }
     else

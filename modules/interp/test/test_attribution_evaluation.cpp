@@ -92,9 +92,10 @@ struct Scenes
 };
 
 //! Pointing-game hit rate of each method on the scenes (targets: the true labels).
-std::vector<double> pointingRates(const Scenes& scenes, const std::vector<int>& methods)
+std::vector<double> pointingRates(const Scenes& scenes, const std::vector<int>& methods,
+                                  const std::string& model = "alexnet_fmnist")
 {
-    const ci::ModelInfo info = ci::embeddedModel("alexnet_fmnist");
+    const ci::ModelInfo info = ci::embeddedModel(model);
     cv::Ptr<ci::Explainer> ex = ci::readNet(info.model);
     const cv::Mat blob = info.preprocessing.toBlob(scenes.images);
     std::vector<Target> targets;
@@ -125,28 +126,35 @@ TEST(Interp_AttributionEvaluation, pointing_game_well_above_random_point)
     ASSERT_EQ(scenes.images.size(), 50u);
     const double random = scenes.randomRate();
     const std::vector<int> methods = { ci::ATTRIBUTION_GRADIENT, ci::ATTRIBUTION_GRADCAM };
-    const std::vector<double> rates = pointingRates(scenes, methods);
-    for (size_t i = 0; i < methods.size(); i++)
+    for (const char* model : { "alexnet_fmnist", "resnet_fmnist" })
     {
-        std::cout << "pointing game, " << ci::attributionMethodName(methods[i]) << ": " << rates[i]
-                  << " (random point: " << random << ")" << std::endl;
-        EXPECT_GE(rates[i], 2 * random) << ci::attributionMethodName(methods[i]);
-        EXPECT_GE(rates[i], random + 0.3) << ci::attributionMethodName(methods[i]);
+        const std::vector<double> rates = pointingRates(scenes, methods, model);
+        for (size_t i = 0; i < methods.size(); i++)
+        {
+            std::cout << "pointing game, " << model << ", " << ci::attributionMethodName(methods[i]) << ": "
+                      << rates[i] << " (random point: " << random << ")" << std::endl;
+            EXPECT_GE(rates[i], 2 * random) << model << ", " << ci::attributionMethodName(methods[i]);
+            EXPECT_GE(rates[i], random + 0.3) << model << ", " << ci::attributionMethodName(methods[i]);
+        }
     }
 }
 
-// The table of doc/saliency.md: every method on all 200 scenes (slow: run with --gtest_also_run_disabled_tests).
+// The table of doc/saliency.md: every method on all 200 scenes, both embedded models (slow, about 2 minutes: run
+// with --gtest_also_run_disabled_tests).
 TEST(Interp_AttributionEvaluation, DISABLED_pointing_game_all_methods_all_scenes)
 {
     const Scenes scenes(1);
     std::vector<int> methods;
     for (int m = ci::ATTRIBUTION_GRADIENT; m <= ci::ATTRIBUTION_INTEGRATED_GRADIENTS; m++)
         methods.push_back(m);
-    const std::vector<double> rates = pointingRates(scenes, methods);
-    std::cout << "| method | pointing game (" << scenes.images.size() << " scenes) |\n|---|---|\n";
+    const std::vector<double> alex = pointingRates(scenes, methods, "alexnet_fmnist");
+    const std::vector<double> resnet = pointingRates(scenes, methods, "resnet_fmnist");
+    std::cout << "| method | alexnet_fmnist | resnet_fmnist |\n|---|---|---|\n";
     for (size_t i = 0; i < methods.size(); i++)
-        std::cout << "| " << ci::attributionMethodName(methods[i]) << " | " << cv::format("%.3f", rates[i]) << " |\n";
-    std::cout << "| uniformly random point | " << cv::format("%.3f", scenes.randomRate()) << " |" << std::endl;
+        std::cout << "| " << ci::attributionMethodName(methods[i]) << " | " << cv::format("%.3f", alex[i]) << " | "
+                  << cv::format("%.3f", resnet[i]) << " |\n";
+    const std::string random = cv::format("%.3f", scenes.randomRate());
+    std::cout << "| uniformly random point | " << random << " | " << random << " |" << std::endl;
 }
 
 TEST(Interp_AttributionEvaluation, cascading_randomization_changes_gradient_and_gradcam_maps)

@@ -21,6 +21,7 @@ patches, feature visualisation by gradient ascent, saliency-driven GrabCut segme
     @defgroup interp_synthesis Feature visualisation: synthetic images by gradient ascent with regularisers
     @defgroup interp_segmentation Object segmentation from saliency (GrabCut)
     @defgroup interp_evaluation Faithfulness metrics of saliency maps
+    @defgroup interp_report The browsable HTML report
     @defgroup interp_attribution Attribution methods (saliency, Grad-CAM, SmoothGrad, IG), their visualisation and sanity checks
 @}
 */
@@ -37,5 +38,11 @@ patches, feature visualisation by gradient ascent, saliency-driven GrabCut segme
 #include <opencv2/interp/occlusion.hpp>
 #include <opencv2/interp/synthesis.hpp>
 #include <opencv2/interp/attribution.hpp>
+#include <opencv2/interp/visualization.hpp>
+#include <opencv2/interp/activations.hpp>
+#include <opencv2/interp/receptive_field.hpp>
+#include <opencv2/interp/saliency.hpp>
+#include <opencv2/interp/dataset_evaluation.hpp>
+#include <opencv2/interp/report.hpp>
 
 #endif

@@ -1,0 +1,62 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// The report's shared state and its sections (internal).
+#ifndef OPENCV_INTERP_REPORT_IMPL_HPP
+#define OPENCV_INTERP_REPORT_IMPL_HPP
+
+#include "precomp.hpp"
+#include "report_html.hpp"
+
+namespace cv {
+namespace interp {
+namespace report {
+
+//! Everything the sections share: the model, the explained images and what earlier sections computed.
+struct Context
+{
+    ModelInfo model;
+    ReportParams params;
+    Ptr<Explainer> explainer;
+    html::Page* page = nullptr;
+    String dir;                        //!< the directory being written
+
+    std::vector<String> files;         //!< explained images
+    std::vector<Mat> images;           //!< their pixels (BGR)
+    Mat blob;                          //!< N x C x H x W
+    std::vector<int> predicted;        //!< predicted class per image
+    Mat probabilities;                 //!< N x K softmax of the class scores
+    std::vector<Target> targets;       //!< predicted-class targets
+    std::vector<String> layers;        //!< layers shown in the activation and patch sections
+    std::vector<String> methods;       //!< saliency methods
+    std::vector<std::vector<Mat> > maps;  //!< per method, per image: saliency map (network input size)
+    std::vector<double> methodSeconds; //!< per method: time for the whole batch
+
+    GroundTruthSet evaluationSet;
+    EvaluationReport evaluation;       //!< empty `methods` when not computed
+};
+
+//! Layers worth showing: the output of each convolutional block (a layer with weights and a spatial output, followed
+//! through same-shape single consumers), in network order.
+std::vector<String> blockOutputs(const Explainer& explainer, const MatShape& inputShape);
+
+//! The computation-only parts, run before any section is written.
+void computeSaliency(Context& c);
+void computeEvaluation(Context& c);
+
+void sectionModel(Context& c);
+void sectionLayers(Context& c);
+void sectionActivations(Context& c);
+void sectionPatches(Context& c);
+void sectionOcclusion(Context& c);
+void sectionSaliency(Context& c);
+void sectionSegmentation(Context& c);
+void sectionSynthesis(Context& c);
+void sectionEvaluation(Context& c);
+void sectionShortcut(Context& c);
+
+}  // namespace report
+}  // namespace interp
+}  // namespace cv
+
+#endif

@@ -1,0 +1,255 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// Saliency evaluation over images with masks: ground-truth reading, known maps, the shortcut twin's gap, GrabCut IoU
+// on the embedded scenes, the table formats and bad inputs.
+#include "test_precomp.hpp"
+
+#include <cstdio>
+#include <numeric>
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace opencv_test {
+namespace {
+
+using namespace cv::interp;
+
+std::string tempDir(const std::string& tag)
+{
+    std::string t = "/tmp/interp_test_" + tag + "_" + std::to_string((long)::getpid());
+    ::mkdir(t.c_str(), 0755);
+    return t;
+}
+
+TEST(Interp_DatasetEvaluation, reads_the_embedded_scenes)
+{
+    const GroundTruthSet s = readGroundTruth(interp_test::dataPath("scenes/test"));
+    ASSERT_EQ(s.images.size(), 200u);
+    ASSERT_EQ(s.masks.size(), 200u);
+    ASSERT_EQ(s.labels.size(), 200u);
+    // First lines of data/scenes/test/labels.csv: scene_000.png,1,Trouser / scene_003.png,9,Ankle boot
+    EXPECT_NE(s.images[0].find("scene_000.png"), std::string::npos);
+    EXPECT_NE(s.masks[0].find("masks/scene_000.png"), std::string::npos);
+    EXPECT_EQ(s.labels[0], 1);
+    EXPECT_EQ(s.labels[3], 9);
+    for (const std::string& f : s.images)
+        EXPECT_EQ(f.find("/masks/"), std::string::npos) << "a mask was taken for an image: " << f;
+    EXPECT_EQ(readGroundTruth(interp_test::dataPath("scenes/test"), "", 7).images.size(), 7u);
+}
+
+TEST(Interp_DatasetEvaluation, ground_truth_bad_inputs)
+{
+    const std::string dir = tempDir("gt");
+    EXPECT_THROW(readGroundTruth(dir + "/nope"), cv::Exception);
+    EXPECT_THROW(readGroundTruth(dir), cv::Exception);  // no masks folder
+    ::mkdir((dir + "/masks").c_str(), 0755);
+    try
+    {
+        readGroundTruth(dir);
+        ADD_FAILURE() << "an empty folder was accepted";
+    }
+    catch (const cv::Exception& e)
+    {
+        EXPECT_NE(e.err.find("no images found"), std::string::npos) << e.err;
+    }
+    cv::Mat img(20, 30, CV_8UC3, cv::Scalar(10, 200, 30));
+    cv::imwrite(dir + "/a.png", img);
+    try
+    {
+        readGroundTruth(dir);
+        ADD_FAILURE() << "an image without a mask was accepted";
+    }
+    catch (const cv::Exception& e)
+    {
+        EXPECT_NE(e.err.find("no mask for image"), std::string::npos) << e.err;
+    }
+    // A mask of the wrong size is caught when the images are evaluated.
+    cv::imwrite(dir + "/masks/a.png", cv::Mat::zeros(10, 10, CV_8U));
+    const GroundTruthSet s = readGroundTruth(dir);
+    ASSERT_EQ(s.images.size(), 1u);
+    EXPECT_EQ(s.labels[0], -1);
+    EvaluationParams p;
+    p.methods = { "gradient" };
+    p.metrics = { "mass" };
+    try
+    {
+        evaluateSaliency(embeddedModel("resnet_fmnist"), s, p);
+        ADD_FAILURE() << "a mask of the wrong size was accepted";
+    }
+    catch (const cv::Exception& e)
+    {
+        EXPECT_NE(e.err.find("must have its image's size"), std::string::npos) << e.err;
+    }
+    p.methods = { "gradient++" };
+    EXPECT_THROW(evaluateSaliency(embeddedModel("resnet_fmnist"), s, p), cv::Exception);
+    p.methods = { "gradient" };
+    p.metrics = { "accuracy" };
+    EXPECT_THROW(evaluateSaliency(embeddedModel("resnet_fmnist"), s, p), cv::Exception);
+    EXPECT_THROW(evaluateSaliency(embeddedModel("resnet_fmnist"), GroundTruthSet(), EvaluationParams()), cv::Exception);
+    // A labels.csv without the needed columns is an error, not silently ignored.
+    std::ofstream(dir + "/labels.csv") << "name,class\na.png,3\n";
+    EXPECT_THROW(readGroundTruth(dir), cv::Exception);
+    std::ofstream(dir + "/labels.csv") << "file,label\na.png,3\n";
+    EXPECT_EQ(readGroundTruth(dir).labels[0], 3);
+    std::remove((dir + "/labels.csv").c_str());
+    std::remove((dir + "/masks/a.png").c_str());
+    std::remove((dir + "/a.png").c_str());
+    ::rmdir((dir + "/masks").c_str());
+    ::rmdir(dir.c_str());
+}
+
+/* The metrics on maps with known answers, on a real scene: the object mask itself (perfect), its complement
+   (inverted) and uniform noise (noise). */
+TEST(Interp_DatasetEvaluation, perfect_inverted_and_random_maps)
+{
+    const ModelInfo info = embeddedModel("resnet_fmnist");
+    const cv::Ptr<Explainer> ex = readNet(info.model);
+    const cv::Mat img = cv::imread(interp_test::dataPath("scenes/test/scene_000.png"));
+    const cv::Mat mask = cv::imread(interp_test::dataPath("scenes/test/masks/scene_000.png"), cv::IMREAD_GRAYSCALE);
+    ASSERT_FALSE(img.empty());
+    ASSERT_EQ(img.size(), mask.size());
+    cv::Mat perfect, inverted, noise(mask.size(), CV_32F);
+    mask.convertTo(perfect, CV_32F, 1 / 255.0);
+    inverted = 1.0 - perfect;
+    cv::RNG(7).fill(noise, cv::RNG::UNIFORM, 0, 1);
+    const double area = cv::countNonZero(mask) / (double)mask.total();
+
+    EXPECT_DOUBLE_EQ(saliencyMassInMask(perfect, mask), 1.0);
+    EXPECT_DOUBLE_EQ(saliencyMassInMask(inverted, mask), 0.0);
+    EXPECT_NEAR(saliencyMassInMask(noise, mask), area, 0.03);
+    EXPECT_TRUE(pointingGameHit(perfect + 1e-3 * noise, mask));
+    // The same map gives the same GrabCut mask every time (GrabCut's k-means start is seeded).
+    cv::Mat a, b;
+    segmentFromSaliency(img, noise, a);
+    cv::theRNG().next();
+    segmentFromSaliency(img, noise, b);
+    EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0);
+    EXPECT_FALSE(pointingGameHit(inverted + 1e-3 * noise, mask));
+
+    cv::Mat seg;
+    segmentFromSaliency(img, perfect, seg);
+    EXPECT_GT(maskIoU(seg, mask), 0.8);
+    segmentFromSaliency(img, inverted, seg);
+    EXPECT_LT(maskIoU(seg, mask), 0.2);
+
+    const cv::Mat blob = info.preprocessing.toBlob(std::vector<cv::Mat>{ img });
+    const int cls = predictClasses(ex, blob)[0];
+    ASSERT_EQ(cls, 1) << "resnet_fmnist should recognise the trousers of scene_000";
+    PerturbationParams pp;
+    pp.steps = 16;
+    const double delPerfect = deletionCurve(ex, blob, perfect + 1e-3 * noise, cls, pp).auc;
+    const double delInverted = deletionCurve(ex, blob, inverted + 1e-3 * noise, cls, pp).auc;
+    const double insPerfect = insertionCurve(ex, blob, perfect + 1e-3 * noise, cls, pp).auc;
+    const double insInverted = insertionCurve(ex, blob, inverted + 1e-3 * noise, cls, pp).auc;
+    EXPECT_LT(delPerfect, delInverted - 0.2);
+    EXPECT_GT(insPerfect, insInverted + 0.2);
+}
+
+//! Scores computed by evaluateSaliency() equal the metrics applied by hand to saliencyMaps() of the same images.
+TEST(Interp_DatasetEvaluation, per_image_scores_match_the_metrics)
+{
+    const ModelInfo info = embeddedModel("resnet_fmnist");
+    const GroundTruthSet s = readGroundTruth(interp_test::dataPath("scenes/test"), "", 5);
+    EvaluationParams p;
+    p.methods = { "gradcam" };
+    p.metrics = { "pointing", "mass", "iou" };
+    p.batchSize = 2;  // crosses batch boundaries
+    const EvaluationReport r = evaluateSaliency(info, s, p);
+    ASSERT_EQ(r.methods.size(), 1u);
+    const MethodEvaluation m = r.method("gradcam");
+    ASSERT_EQ(m.mass.size(), 5u);
+    EXPECT_TRUE(cvIsNaN(m.deletionAUC));
+    EXPECT_TRUE(cvIsNaN(m.sanityCorrelation));
+    const cv::Ptr<Explainer> ex = readNet(info.model);
+    for (int i = 0; i < 5; i++)
+    {
+        const cv::Mat img = cv::imread(s.images[i]);
+        const cv::Mat mask = cv::imread(s.masks[i], cv::IMREAD_GRAYSCALE);
+        const cv::Mat blob = info.preprocessing.toBlob(std::vector<cv::Mat>{ img });
+        const int cls = predictClasses(ex, blob)[0];
+        EXPECT_EQ(r.predictions[i], cls);
+        const cv::Mat map = saliencyMaps(ex, blob, { Target::classScore(cls) }, "gradcam")[0];
+        EXPECT_NEAR(m.mass[i], saliencyMassInMask(map, mask), 1e-6);
+        EXPECT_EQ(m.pointing[i], pointingGameHit(map, mask) ? 1.0 : 0.0);
+        cv::Mat seg;
+        segmentFromSaliency(img, map, seg);
+        EXPECT_NEAR(m.iou[i], maskIoU(seg, mask), 1e-9);
+    }
+    EXPECT_NEAR(m.meanMass, std::accumulate(m.mass.begin(), m.mass.end(), 0.0) / 5, 1e-12);
+}
+
+TEST(Interp_DatasetEvaluation, table_formats)
+{
+    EvaluationReport r;
+    r.images = { "a.png", "b.png" };
+    r.randomPointing = 0.25;
+    r.meanObjectFraction = 0.2;
+    MethodEvaluation m;
+    m.method = "gradient";
+    m.iou = { 0.5, 0.7 };
+    m.meanIoU = 0.6;
+    m.pointingRate = 1;
+    m.seconds = 1.25;
+    r.methods.push_back(m);
+    EXPECT_EQ(r.table("csv"),
+              "method,images,grabcut_iou,pointing_game,mass_in_mask,deletion_auc,insertion_auc,sanity_spearman,seconds\n"
+              "gradient,2,0.600,1.000,,,,,1.2\n"
+              "(chance),2,,0.250,0.200,,,,\n");
+    const std::string md = r.table("markdown");
+    EXPECT_EQ(md.substr(0, md.find('\n')),
+              "| method | images | GrabCut IoU ↑ | pointing game ↑ | mass in mask ↑ | deletion AUC ↓ | "
+              "insertion AUC ↑ | sanity ρ ↓ | seconds |");
+    EXPECT_NE(md.find("| gradient | 2 | 0.600 | 1.000 | - | - | - | - | 1.2 |"), std::string::npos) << md;
+    const std::string text = r.table();
+    EXPECT_NE(text.find("gradient"), std::string::npos);
+    EXPECT_THROW(r.table("html"), cv::Exception);
+    EXPECT_THROW(r.method("ig"), cv::Exception);
+}
+
+/* The lecture's saliency -> GrabCut segmentation, scored on the embedded scenes: the best method's mean IoU with the
+   true object masks is at least 0.6 (every method's score is printed). */
+class Interp_DatasetEvaluation_IoU : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Interp_DatasetEvaluation_IoU, best_method_reaches_0_6)
+{
+    const ModelInfo info = embeddedModel(GetParam());
+    const GroundTruthSet s = readGroundTruth(interp_test::dataPath("scenes/test"), "", 60);
+    EvaluationParams p;
+    p.methods = { "gradient", "input-x-gradient", "guided", "gradcam", "guided-gradcam" };
+    p.metrics = { "iou", "pointing" };
+    const EvaluationReport r = evaluateSaliency(info, s, p);
+    std::cout << r.table() << std::flush;
+    double best = 0;
+    for (const MethodEvaluation& m : r.methods)
+        best = std::max(best, m.meanIoU);
+    EXPECT_GE(best, 0.6);
+    // Grad-CAM and gradient saliency point at the object far more often than a noise point does.
+    EXPECT_GT(r.method("gradcam").pointingRate, r.randomPointing + 0.3);
+    EXPECT_GT(r.method("gradient").pointingRate, r.randomPointing + 0.3);
+}
+
+INSTANTIATE_TEST_CASE_P(/**/, Interp_DatasetEvaluation_IoU, ::testing::Values("alexnet_fmnist", "resnet_fmnist"));
+
+/* Shortcut learning made visible: on unbiased scenes the twin trained on background-coloured classes puts far less
+   of its saliency on the object, and points at it far less often, than the clean model. */
+TEST(Interp_DatasetEvaluation, shortcut_twin_looks_at_the_background)
+{
+    const GroundTruthSet s = readGroundTruth(interp_test::dataPath("scenes/shortcut/unbiased"));
+    EvaluationParams p;
+    p.methods = { "gradient", "gradcam" };
+    p.metrics = { "mass", "pointing" };
+    const EvaluationReport clean = evaluateSaliency(embeddedModel("resnet_fmnist"), s, p);
+    const EvaluationReport twin = evaluateSaliency(embeddedModel("resnet_shortcut"), s, p);
+    std::cout << "resnet_fmnist:\n" << clean.table() << "resnet_shortcut:\n" << twin.table() << std::flush;
+    for (const char* m : { "gradient", "gradcam" })
+    {
+        EXPECT_GE(clean.method(m).meanMass - twin.method(m).meanMass, 0.2) << m;
+        EXPECT_GE(clean.method(m).pointingRate - twin.method(m).pointingRate, 0.3) << m;
+    }
+    EXPECT_GE(clean.accuracy - twin.accuracy, 0.3);
+}
+
+}  // namespace
+}  // namespace opencv_test

@@ -1,0 +1,73 @@
+#!/bin/bash
+# Command-line checks of `interp saliency` (issue 4 methods) and `interp visualize` (issue 7), run by CTest:
+# output shapes of --raw / --raw-grad per method, the files of --all-classes and --channels, and that bad input
+# exits non-zero with a message and writes no file.
+#     bash test/cli_saliency_visualize.sh BUILD/bin/interp
+set -u
+BIN="$1"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# The shape in an .npy header, e.g. "(1, 3, 112, 112)".
+npyShape() { head -c 128 "$1" | LC_ALL=C tr -d '\0' | LC_ALL=C sed -n "s/.*'shape': \(([0-9, ]*)\).*/\1/p"; }
+expectShape() {
+    local got
+    got="$(npyShape "$1")"
+    [ "$got" = "$2" ] || fail "$1: shape '$got', expected '$2'"
+}
+M=(--model resnet_fmnist)
+
+# --raw: Grad-CAM at the layer's resolution (resnet_fmnist's default layer is 14 x 14), every other method at the input's
+for m in gradient input-x-gradient guided deconvnet gradcam guided-gradcam smoothgrad ig; do
+    "$BIN" saliency "${M[@]}" --method "$m" --samples 2 --steps 2 --raw "$TMP/r_$m.npy" --raw-grad "$TMP/g_$m.npy" \
+        --out "$TMP/o_$m.png" --overlay "$TMP/v_$m.png" > "$TMP/log" 2>&1 || { fail "$m exited non-zero"; cat "$TMP/log"; }
+    [ -s "$TMP/o_$m.png" ] && [ -s "$TMP/v_$m.png" ] || fail "$m: --out or --overlay missing"
+    if [ "$m" = gradcam ]; then
+        expectShape "$TMP/r_$m.npy" "(14, 14)"
+        expectShape "$TMP/g_$m.npy" "(1, 1, 112, 112)"
+    else
+        expectShape "$TMP/r_$m.npy" "(112, 112)"
+        expectShape "$TMP/g_$m.npy" "(1, 3, 112, 112)"
+    fi
+done
+# a named layer; two images give N x H x W
+"$BIN" saliency "${M[@]}" --method gradcam --layer layer1_relu2 --raw "$TMP/l.npy" > /dev/null 2>&1 || fail "gradcam --layer"
+expectShape "$TMP/l.npy" "(28, 28)"
+D="$(dirname "$0")/../data/demo"
+"$BIN" saliency "${M[@]}" --image "$D/scene_000.png" "$D/scene_001.png" --method ig --steps 2 --raw "$TMP/two.npy" \
+    > /dev/null 2>&1 || fail "ig on two images"
+expectShape "$TMP/two.npy" "(2, 112, 112)"
+
+# bad input: non-zero exit, a message naming the problem, no output file
+bad() {
+    local what="$1" word="$2"
+    shift 2
+    if "$@" > "$TMP/log" 2>&1; then fail "$what: exit code 0"; fi
+    grep -q -- "$word" "$TMP/log" || { fail "$what: message without '$word'"; cat "$TMP/log"; }
+    [ ! -e "$TMP/bad.png" ] && [ ! -e "$TMP/bad.npy" ] || fail "$what: wrote an output file"
+}
+bad "unknown method" "smoothgrad" "$BIN" saliency "${M[@]}" --method gradcam++ --out "$TMP/bad.png"
+bad "unknown layer" "unknown layer" "$BIN" saliency "${M[@]}" --method gradcam --layer nosuch --raw "$TMP/bad.npy"
+bad "unknown baseline" "baseline" "$BIN" saliency "${M[@]}" --method ig --baseline foo --out "$TMP/bad.png"
+bad "zero samples" "at least 1" "$BIN" saliency "${M[@]}" --method smoothgrad --samples 0 --out "$TMP/bad.png"
+bad "channel out of range" "out of range" "$BIN" visualize "${M[@]}" --neuron layer2_add:400 --out "$TMP/bad.png"
+bad "position outside" "outside" "$BIN" visualize "${M[@]}" --neuron layer2_add:4:70:7 --out "$TMP/bad.png"
+bad "unknown layer (visualize)" "unknown layer" "$BIN" visualize "${M[@]}" --neuron nosuch:1 --out "$TMP/bad.png"
+bad "no objective" "exactly one" "$BIN" visualize "${M[@]}" --out "$TMP/bad.png"
+
+# visualize: one image, every class + contact sheet, channels of two layers (no file name clash)
+"$BIN" visualize "${M[@]}" --class 9 --iterations 2 --l2 0.001 --blur-every 1 --blur-sigma 0.5 --jitter 1 --tv 0.001 \
+    --init noise --seed 1 --out "$TMP/one.png" > /dev/null 2>&1 || fail "visualize --class"
+[ -s "$TMP/one.png" ] || fail "visualize --class wrote no image"
+"$BIN" visualize "${M[@]}" --all-classes --iterations 1 --fourier --out "$TMP/classes" > /dev/null 2>&1 ||
+    fail "visualize --all-classes"
+n="$(ls "$TMP/classes"/class_*.png 2> /dev/null | wc -l)"
+[ "$n" = 10 ] && [ -s "$TMP/classes/contact_sheet.png" ] || fail "--all-classes: $n class images"
+"$BIN" visualize "${M[@]}" --channels layer1_relu2:0,1 layer3_relu2:0,1 --iterations 1 --out "$TMP/ch" > /dev/null 2>&1 ||
+    fail "visualize --channels"
+n="$(ls "$TMP/ch"/*_channel_*.png 2> /dev/null | wc -l)"
+[ "$n" = 4 ] || fail "--channels: $n channel images, expected 4"
+
+[ "$fails" = 0 ] && echo "all CLI checks passed"
+exit "$fails"

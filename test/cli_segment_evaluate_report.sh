@@ -1,0 +1,57 @@
+#!/bin/bash
+# Command-line checks of `interp segment`, `interp evaluate` and the errors of `interp report`, run by CTest:
+#     bash test/cli_segment_evaluate_report.sh BUILD/bin/interp
+set -u
+BIN="$1"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+D="$(dirname "$0")/../data"
+M=(--model resnet_fmnist)
+
+# segment: mask of the image's size, binary, IoU with the true mask printed
+"$BIN" segment "${M[@]}" --image "$D/scenes/test/scene_000.png" --method gradcam --out "$TMP/mask.png" \
+    --cutout "$TMP/cut.png" --seeds "$TMP/seeds.png" --truth "$D/scenes/test/masks/scene_000.png" > "$TMP/log" 2>&1 \
+    || { fail "segment exited non-zero"; cat "$TMP/log"; }
+grep -q "IoU with" "$TMP/log" || fail "segment: no IoU printed"
+for f in mask cut seeds; do [ -s "$TMP/$f.png" ] || fail "segment: $f.png missing"; done
+/usr/bin/python3 - "$TMP/mask.png" <<'PY' || fail "segment: mask is not a binary 112x112 image"
+import sys, cv2, numpy as np
+m = cv2.imread(sys.argv[1], cv2.IMREAD_UNCHANGED)
+assert m.shape == (112, 112), m.shape
+assert set(np.unique(m)) <= {0, 255}
+assert 0 < (m > 0).mean() < 1
+PY
+# no image flag: the embedded default model and demo image
+"$BIN" segment --out "$TMP/default.png" > "$TMP/log" 2>&1 || { fail "segment with defaults"; cat "$TMP/log"; }
+
+# evaluate: table on stdout, CSV and Markdown files
+"$BIN" evaluate "${M[@]}" --limit 4 --methods gradient,gradcam --metrics iou,pointing,mass --csv "$TMP/t.csv" \
+    --markdown "$TMP/t.md" > "$TMP/log" 2>&1 || { fail "evaluate exited non-zero"; cat "$TMP/log"; }
+grep -q "^gradcam " "$TMP/log" || fail "evaluate: no gradcam row"
+[ "$(head -1 "$TMP/t.csv")" = "method,images,grabcut_iou,pointing_game,mass_in_mask,deletion_auc,insertion_auc,sanity_spearman,seconds" ] \
+    || fail "evaluate: CSV header"
+[ "$(wc -l < "$TMP/t.csv")" = 4 ] || fail "evaluate: CSV rows"
+grep -q "^| gradient | 4 |" "$TMP/t.md" || fail "evaluate: Markdown row"
+
+# bad input: non-zero exit, a message naming the problem, no output written
+bad() {
+    local what="$1" word="$2"
+    shift 2
+    if "$@" > "$TMP/log" 2>&1; then fail "$what: exit code 0"; fi
+    grep -q -- "$word" "$TMP/log" || { fail "$what: message without '$word'"; cat "$TMP/log"; }
+    [ ! -e "$TMP/bad.png" ] && [ ! -e "$TMP/bad.csv" ] && [ ! -e "$TMP/badreport" ] || fail "$what: wrote output"
+}
+bad "segment, unknown method" "occlusion" "$BIN" segment "${M[@]}" --method sift --out "$TMP/bad.png"
+bad "segment, no output" "nothing to do" "$BIN" segment "${M[@]}"
+bad "segment, unreadable image" "nope.png" "$BIN" segment "${M[@]}" --image "$TMP/nope.png" --out "$TMP/bad.png"
+bad "evaluate, no such folder" "does not exist" "$BIN" evaluate "${M[@]}" --images "$TMP/none" --csv "$TMP/bad.csv"
+mkdir -p "$TMP/empty/masks"
+bad "evaluate, empty folder" "no images found" "$BIN" evaluate "${M[@]}" --images "$TMP/empty" --csv "$TMP/bad.csv"
+bad "evaluate, unknown metric" "unknown metric" "$BIN" evaluate "${M[@]}" --metrics speed --limit 1 --csv "$TMP/bad.csv"
+bad "report, unknown model" "ghostnet" "$BIN" report --model ghostnet --out "$TMP/badreport"
+bad "report, no --out" "out" "$BIN" report
+bad "report, unknown layer" "no_such_layer" "$BIN" report "${M[@]}" --layers no_such_layer --out "$TMP/badreport"
+
+[ $fails -eq 0 ] && echo "ok" || { echo "$fails failure(s)"; exit 1; }
