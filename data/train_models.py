@@ -48,9 +48,11 @@ torch.set_num_threads(int(os.environ.get("INTERP_TORCH_THREADS", "1")))
 cv2.setNumThreads(1)
 MODELS_DIR = os.path.join(HERE, "models")
 CKPT_DIR = os.environ.get("INTERP_CKPT", "/tmp/interp_ckpt")
+# OpenCV's Caffe proto (from `apt-get source opencv`; scripts/build-in-opencv.sh unpacks it into build-opencv/src)
 CAFFE_PROTO = os.environ.get(
     "OPENCV_CAFFE_PROTO",
-    "/work/opencv-src/opencv-4.6.0+dfsg/modules/dnn/src/caffe/opencv-caffe.proto")
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build-opencv", "src", "opencv-4.6.0+dfsg",
+                 "modules", "dnn", "src", "caffe", "opencv-caffe.proto"))
 N_TRAIN_ITEMS = 55000
 N_VAL = 1000
 SEED_VAL = 5005
@@ -660,10 +662,18 @@ def finish(infos, log):
     for name, info in infos.items():
         if name != "resnet_shortcut" and info["accuracy"]["test"] < 0.85:
             problems.append("%s test accuracy %.3f < 0.85" % (name, info["accuracy"]["test"]))
+        # The logits check uses committed test scenes (logits_check.scenes); older exports also shipped the
+        # preprocessed input as an .npy file, which is redundant: drop it.
+        old_input = info.get("logits_check", {}).pop("input", None)
+        if old_input and os.path.exists(os.path.join(MODELS_DIR, old_input)):
+            os.remove(os.path.join(MODELS_DIR, old_input))
         with open(os.path.join(MODELS_DIR, name + ".json"), "w") as f:
             json.dump({k: v for k, v in info.items() if k != "comparison"}, f, indent=1)
             f.write("\n")
-        write_card(name, info, load_ckpt(name)[1])
+        if os.path.exists(os.path.join(CKPT_DIR, name + ".pt")):
+            write_card(name, info, load_ckpt(name)[1])
+        else:
+            log("%s: no checkpoint in %s, its model card is left as it is" % (name, CKPT_DIR))
     if MODELS_DIR == os.path.join(HERE, "models") and all(os.path.exists(os.path.join(MODELS_DIR, n + ".onnx")) for n in ("alexnet_fmnist", "resnet_fmnist")):
         items, labels = sg.load_fmnist("t10k")
         _, _, demo_idx = ms.split_items()

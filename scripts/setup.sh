@@ -3,7 +3,7 @@
 set -euo pipefail
 
 PACKAGES=(build-essential cmake pkg-config libopencv-dev libboost-program-options-dev
-          googletest libgtest-dev libbenchmark-dev chromium)
+          googletest libgtest-dev libbenchmark-dev chromium python3-opencv)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -114,10 +114,10 @@ ModelInfo readModelInfo(const String& path, const String& format)
     }
     else if (format == "caffe")
     {
-        if (files["caffemodel"].empty() || files["prototxt"].empty())
+        if (files["caffe_model"].empty() || files["caffe_prototxt"].empty())
             CV_Error(Error::StsBadArg, "model '" + info.name + "' has no Caffe files (see " + path + ")");
-        info.model = joinPath(dir, (String)files["caffemodel"]);
-        info.config = joinPath(dir, (String)files["prototxt"]);
+        info.model = joinPath(dir, (String)files["caffe_model"]);
+        info.config = joinPath(dir, (String)files["caffe_prototxt"]);
     }
     else
         CV_Error(Error::StsBadArg, "unknown model format '" + format + "': use onnx or caffe");
