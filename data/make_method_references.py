@@ -3,6 +3,7 @@
 
     /usr/bin/python3 data/make_method_references.py                  # rewrites data/methods/ (about 10 s)
     /usr/bin/python3 data/make_method_references.py --out /tmp/m     # elsewhere
+    /usr/bin/python3 data/make_method_references.py --models resnet_fmnist   # one model; keeps the others' records
 
 For each model (alexnet_fmnist, resnet_fmnist) and one embedded demo image, with the model's predicted class
 as the target (pre-softmax logit), the script computes in float64 PyTorch autograd, on the float32 weights of
@@ -41,9 +42,9 @@ CASES = {
     "alexnet_fmnist": dict(image=0, gradcam=("relu2", "onnx_node!relu2"),
                            smoothgrad=dict(samples=6, noise_level=0.15),
                            ig=dict(steps=16, baseline="zero")),
-    "resnet_fmnist": dict(image=1, gradcam=("layer1.relu2", "onnx_node!layer1_relu2"),
+    "resnet_fmnist": dict(image=1, gradcam=("layer2.relu2", "onnx_node!layer2_relu2"),
                           smoothgrad=dict(samples=6, noise_level=0.2),
-                          ig=dict(steps=16, baseline="mean")),
+                          ig=dict(steps=16, baseline="zero")),
 }
 
 
@@ -176,6 +177,9 @@ def run(name, args, demo):
     g, _, a, da = gradient(model, x, cls, layer=module_path)
     alpha = da.mean(dim=(2, 3), keepdim=True)
     cam = F.relu((alpha * a).sum(dim=1, keepdim=True))
+    # A map that the ReLU zeroes everywhere would make the Grad-CAM and guided Grad-CAM references vacuous.
+    assert float((cam > 0).double().mean()) > 0.05, (name, module_path, "Grad-CAM map (almost) all zero: pick "
+                                                     "another layer or image in CASES")
     up = F.interpolate(cam, size=blob.shape[2:], mode="bilinear", align_corners=False)
     gb, _ = gradient(model, x, cls, guided=True)
     rec["gradcam"] = {"layer": cv_layer, "layer_map": save(args.out, name, "gradcam_layer", cam[:, 0].numpy()),
@@ -237,7 +241,14 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     out = {"note": "made by data/make_method_references.py; float64 PyTorch autograd on the shipped ONNX weights",
            "models": {}}
+    # --models a subset: the other models' records already in methods.json stay (their .npy files are untouched).
+    old = os.path.join(args.out, "methods.json")
+    if os.path.exists(old) and set(args.models) != set(CASES):
+        with open(old) as f:
+            out["models"] = {k: v for k, v in json.load(f).get("models", {}).items() if k in CASES}
     for name in args.models:
+        if name not in CASES:
+            raise SystemExit("unknown model %s: use %s" % (name, ", ".join(CASES)))
         out["models"][name] = run(name, args, demo)
     with open(os.path.join(args.out, "methods.json"), "w") as f:
         json.dump(out, f, indent=1, sort_keys=True)

@@ -15,10 +15,16 @@ Cases (one per model unless noted), window positions y = 0, s, 2s, ... while y +
   (k = 9, s = 5), on resnet a colour (0.5, -0.25, 1.0) (k = 5, s = 9: stride > window),
   on squeezenet a Gaussian-blurred copy (sigma 2, kernel 13, reflect-101 border like
   OpenCV's BORDER_DEFAULT; k = 11, s = 4).
+The embedded trained models (data/models: alexnet_fmnist, resnet_fmnist) are rebuilt in
+PyTorch from their ONNX files (every node mapped to the torch operation it names, weights
+from the initializers), checked against the logits of the scenes listed under "logits_check"
+in <model>.json, and occluded on the first of those scenes: alexnet_fmnist with constant fill 0 (the
+mid grey of its preprocessing; k = 16, s = 12) and the image mean (k = 16, s = 16), resnet_fmnist
+with constant fill 0 (k = 16, s = 12). Rerun after retraining a model (train_models.py).
 Files: cases.json (index, readable by cv::FileStorage) and per case
 <model>_<fill>_k<k>_s<s>_{logits,probs}.npy, float32 [N, classes, rows, cols]: the
 pre-softmax class scores and their softmax with the square at (row*s, col*s).
-Deterministic: two runs give identical files.
+Deterministic up to the last bit of float32 (which may differ between machines and PyTorch builds).
 """
 import argparse
 import json
@@ -105,6 +111,78 @@ def softmax(z, axis):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+EMBEDDED = {"alexnet_fmnist": [(16, 12, {"kind": "constant", "value": 0.0}), (16, 16, {"kind": "mean"})],
+            "resnet_fmnist": [(16, 12, {"kind": "constant", "value": 0.0})]}
+EMBEDDED_SAMPLES = 1
+MODELS = os.path.join(HERE, "models")
+
+
+def embedded_blob(info, images):
+    """The blob of the scenes as the model's JSON says its inputs are made (cv::dnn::blobFromImage)."""
+    import cv2
+    p = info["preprocessing"]
+    w, h = info["input_size"]
+    bgr = [cv2.imread(os.path.join(HERE, f), cv2.IMREAD_COLOR) for f in images]
+    return cv2.dnn.blobFromImages(bgr, p["scale"], (w, h), tuple(p["mean"]), p["swap_rb"], p.get("crop", False))
+
+
+class OnnxInTorch:
+    """A float64 PyTorch evaluation of an ONNX graph made of the operations of the embedded models
+    (Conv, Relu, LRN, MaxPool, BatchNormalization, Add, GlobalAveragePool, Flatten, Gemm, Softmax).
+    `net(x)` returns the pre-softmax class scores: the input of the final Softmax node."""
+
+    def __init__(self, path):
+        import onnx
+        from onnx import numpy_helper
+        torch = mr.torch
+        m = onnx.load(path)
+        self.inits = {t.name: torch.from_numpy(numpy_helper.to_array(t).astype(np.float64)) for t in m.graph.initializer}
+        self.nodes = [(n.op_type, list(n.input), list(n.output),
+                       {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}) for n in m.graph.node]
+        self.input = [i.name for i in m.graph.input if i.name not in self.inits][0]
+        softmax = [n for n in self.nodes if n[0] == "Softmax"]
+        if len(softmax) != 1:
+            raise SystemExit(f"{path}: expected one Softmax node, found {len(softmax)}")
+        self.scores = softmax[0][1][0]
+
+    def net(self, x):
+        F = mr.torch.nn.functional
+        v = dict(self.inits)
+        v[self.input] = x
+        for op, ins, outs, a in self.nodes:
+            i = [v[n] for n in ins if n]
+            if op == "Conv":
+                p = a.get("pads", [0, 0, 0, 0])
+                if p[0] != p[2] or p[1] != p[3]:
+                    raise SystemExit("asymmetric Conv padding is not supported here")
+                y = F.conv2d(i[0], i[1], i[2] if len(i) > 2 else None, a.get("strides", [1, 1]), p[:2],
+                             a.get("dilations", [1, 1]), a.get("group", 1))
+            elif op == "Relu":
+                y = F.relu(i[0])
+            elif op == "LRN":
+                y = F.local_response_norm(i[0], a["size"], a.get("alpha", 1e-4), a.get("beta", 0.75), a.get("bias", 1.0))
+            elif op == "MaxPool":
+                p = a.get("pads", [0, 0, 0, 0])
+                y = F.max_pool2d(i[0], a["kernel_shape"], a.get("strides", [1, 1]), p[:2], ceil_mode=bool(a.get("ceil_mode", 0)))
+            elif op == "BatchNormalization":
+                y = F.batch_norm(i[0], i[3], i[4], i[1], i[2], False, 0.0, a.get("epsilon", 1e-5))
+            elif op == "Add":
+                y = i[0] + i[1]
+            elif op == "GlobalAveragePool":
+                y = i[0].mean(dim=(2, 3), keepdim=True)
+            elif op == "Flatten":
+                y = i[0].reshape(i[0].shape[0], -1)
+            elif op == "Gemm":
+                w = i[1].t() if a.get("transB", 0) else i[1]
+                y = a.get("alpha", 1.0) * (i[0] @ w) + a.get("beta", 1.0) * i[2]
+            elif op == "Softmax":
+                y = F.softmax(i[0], dim=a.get("axis", 1))
+            else:
+                raise SystemExit(f"operation {op} is not supported by OnnxInTorch")
+            v[outs[0]] = y
+        return v[self.scores]
+
+
 def cases_for(name, hw):
     k = 8 if hw == 32 else 7
     out = [(k, 4, {"kind": "constant", "value": 0.0})]
@@ -120,7 +198,7 @@ def cases_for(name, hw):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=DEFAULT_OUT)
-    ap.add_argument("--models", default=",".join(mr.MODEL_ORDER))
+    ap.add_argument("--models", default=",".join(mr.MODEL_ORDER + list(EMBEDDED)))
     args = ap.parse_args()
     torch = mr.torch_imports()
     torch.set_num_threads(1)
@@ -129,22 +207,39 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     index = []
     for name in [m for m in args.models.split(",") if m]:
-        ref = mr.load_json(os.path.join(REFERENCE, name, "reference.json"))
-        x = np.load(os.path.join(REFERENCE, name, ref["input"])).astype(np.float64)
-        model = rebuild(name).double()
-        with torch.no_grad():
-            logits = model.net(torch.from_numpy(x)).numpy()
-        stored = np.load(os.path.join(REFERENCE, name, ref["logits"]))
+        if name in EMBEDDED:
+            info = mr.load_json(os.path.join(MODELS, name + ".json"))
+            check = info["logits_check"]
+            images = [os.path.join(check["source"], f) for f in check["scenes"]]
+            x = embedded_blob(info, images).astype(np.float64)
+            model = OnnxInTorch(os.path.join(MODELS, name + ".onnx"))
+            with torch.no_grad():
+                logits = model.net(torch.from_numpy(x)).numpy()
+            stored = np.load(os.path.join(MODELS, check["logits"]))
+            x = x[:EMBEDDED_SAMPLES]
+            images = images[:EMBEDDED_SAMPLES]
+            cases = EMBEDDED[name]
+        else:
+            images = []
+            ref = mr.load_json(os.path.join(REFERENCE, name, "reference.json"))
+            x = np.load(os.path.join(REFERENCE, name, ref["input"])).astype(np.float64)
+            model = rebuild(name).double()
+            with torch.no_grad():
+                logits = model.net(torch.from_numpy(x)).numpy()
+            stored = np.load(os.path.join(REFERENCE, name, ref["logits"]))
+            cases = cases_for(name, x.shape[2])
         err = mr.rel_l2(logits, stored)
         if err > 1e-5:
-            raise SystemExit(f"{name}: the rebuilt PyTorch model does not reproduce data/reference logits ({err:.1e})")
-        for k, s, fill in cases_for(name, x.shape[2]):
+            raise SystemExit(f"{name}: the rebuilt PyTorch model does not reproduce the stored logits ({err:.1e})")
+        for k, s, fill in cases:
             grid = occlusion_grid(model, x, fill_image(x, fill), k, s)
             stem = f"{name}_{fill['kind']}_k{k}_s{s}"
             np.save(os.path.join(args.out, stem + "_logits.npy"), grid.astype(np.float32))
             np.save(os.path.join(args.out, stem + "_probs.npy"), softmax(grid, 1).astype(np.float32))
             case = {"model": name, "window": k, "stride": s, "fill": fill["kind"],
                     "logits": stem + "_logits.npy", "probs": stem + "_probs.npy"}
+            if images:  # the input: these images (relative to data/) through the model's preprocessing
+                case["images"] = images
             if "value" in fill:
                 case["fill_value"] = fill["value"]
             if "color" in fill:

@@ -19,14 +19,15 @@ run() { echo "+ interp $*"; "$BIN" "$@"; }
 # model, shallow layer, deep layer (channels 0..5 of each); MODELS="resnet_fmnist" makes one model's figures
 for model in ${MODELS:-resnet_fmnist alexnet_fmnist}; do
     case "$model" in
-        resnet_fmnist) shallow=layer1_relu2; deep=layer3_relu2 ;;
-        alexnet_fmnist) shallow=relu2; deep=relu5 ;;
+        resnet_fmnist) shallow=layer1_relu2; deep=layer3_relu2; init=zeros ;;
+        # a flat start image switches every early ReLU of alexnet_fmnist off (zero gradient): start from noise
+        alexnet_fmnist) shallow=relu2; deep=conv5; init=noise ;;  # conv5: relu5 channels can be off everywhere
         *) echo "no layers chosen for $model" >&2; exit 1 ;;
     esac
-    run visualize --model "$model" --all-classes --strong --iterations 256 --out "$TMP/$model-classes"
+    run visualize --model "$model" --all-classes --strong --iterations 256 --init "$init" --out "$TMP/$model-classes"
     cp "$TMP/$model-classes/contact_sheet.png" "$OUT/synthesis_classes_$model.png"
     run visualize --model "$model" --channels "$shallow:0,1,2,3,4,5" "$deep:0,1,2,3,4,5" --strong --iterations 256 \
-        --out "$TMP/$model-channels"
+        --init "$init" --out "$TMP/$model-channels"
     cp "$TMP/$model-channels/contact_sheet.png" "$OUT/synthesis_channels_$model.png"
 done
 # Weak regularisers only (pixels, L2 + blur + jitter), for comparison with the strong setting

@@ -226,9 +226,11 @@ void Progress::update(size_t done)
 {
     auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
-    if (elapsed < 1.0 || (shown && std::chrono::duration<double>(now - last).count() < 0.2 && done < total))
+    if (elapsed < 1.0 || (shown && std::chrono::duration<double>(now - last).count() < 0.2 && done < total) ||
+        (shown && done == lastDone && done >= total))  // the final state is drawn once
         return;
     last = now;
+    lastDone = done;
     shown = true;
     const double rate = done / std::max(elapsed, 1e-9);
     const double eta = rate > 0 && total > done ? (total - done) / rate : 0;

@@ -115,6 +115,7 @@ private:
     std::string what, unit;
     size_t total;
     std::chrono::steady_clock::time_point start, last;
+    size_t lastDone = 0;
     bool shown = false, finished = false;
 };
 

@@ -96,6 +96,7 @@ TEST(Interp_AttributionReference, gradcam_at_named_layer)
         EXPECT_EQ(a.layer, p.layer);
         const cv::Mat layerMap = readRef(r, "layer_map"), map = readRef(r, "map");
         ASSERT_EQ((int)a.layerMaps[0].total(), (int)layerMap.total()) << c.name;
+        ASSERT_GT(cv::countNonZero(layerMap.reshape(1, 1) > 0), 0) << c.name << ": the reference map is all zero";
         const double e1 = interp_test::relL2(a.layerMaps[0], layerMap), e2 = interp_test::relL2(a.maps[0], map);
         std::cout << c.name << ": Grad-CAM at " << p.layer << ", relative L2 error " << e1 << " (layer map), " << e2
                   << " (upsampled)" << std::endl;
