@@ -12,13 +12,13 @@ using namespace cv::interp;
 
 typedef perf::TestBaseWithParam<std::string> Interp_Method;
 
-struct Setup
+struct ModelSetup
 {
     ModelInfo info;
     Ptr<Explainer> explainer;
     Mat blob;
     std::vector<Target> targets;
-    explicit Setup(const std::string& model)
+    explicit ModelSetup(const std::string& model)
     {
         info = embeddedModel(model);
         explainer = readNet(info.model, info.config);
@@ -30,7 +30,7 @@ struct Setup
 
 PERF_TEST_P(Interp_Method, gradient, ::testing::Values("alexnet_fmnist", "resnet_fmnist"))
 {
-    Setup s(GetParam());
+    ModelSetup s(GetParam());
     Mat g;
     TEST_CYCLE() g = s.explainer->gradient(s.blob, s.targets);
     SANITY_CHECK_NOTHING();
@@ -38,21 +38,21 @@ PERF_TEST_P(Interp_Method, gradient, ::testing::Values("alexnet_fmnist", "resnet
 
 PERF_TEST_P(Interp_Method, gradcam, ::testing::Values("alexnet_fmnist", "resnet_fmnist"))
 {
-    Setup s(GetParam());
+    ModelSetup s(GetParam());
     TEST_CYCLE() gradCam(s.explainer, s.blob, s.targets);
     SANITY_CHECK_NOTHING();
 }
 
 PERF_TEST_P(Interp_Method, smoothgrad, ::testing::Values("alexnet_fmnist", "resnet_fmnist"))
 {
-    Setup s(GetParam());
+    ModelSetup s(GetParam());
     TEST_CYCLE() smoothGrad(s.explainer, s.blob, s.targets);
     SANITY_CHECK_NOTHING();
 }
 
 PERF_TEST_P(Interp_Method, occlusion, ::testing::Values("alexnet_fmnist", "resnet_fmnist"))
 {
-    Setup s(GetParam());
+    ModelSetup s(GetParam());
     const Ptr<Occlusion> occ = Occlusion::create(s.explainer);
     TEST_CYCLE() occ->compute(s.blob);
     SANITY_CHECK_NOTHING();
@@ -60,7 +60,7 @@ PERF_TEST_P(Interp_Method, occlusion, ::testing::Values("alexnet_fmnist", "resne
 
 PERF_TEST_P(Interp_Method, synthesis_step, ::testing::Values("alexnet_fmnist", "resnet_fmnist"))
 {
-    Setup s(GetParam());
+    ModelSetup s(GetParam());
     SynthesisParams p;
     p.iterations = 1000000;  // never done within the measured cycles
     const Ptr<Synthesizer> syn = Synthesizer::create(s.explainer, { ObjectiveTerm::classScore(0) }, s.info.preprocessing, p);

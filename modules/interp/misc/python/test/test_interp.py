@@ -27,6 +27,11 @@ def rel_l2(a, b):
     return np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30)
 
 
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
 def cli_path():
     p = os.environ.get("INTERP_CLI", os.path.join(ROOT, "build", "bin", "interp"))
     return p if os.path.isfile(p) and os.access(p, os.X_OK) else None
@@ -35,7 +40,7 @@ def cli_path():
 class InterpEngineTest(unittest.TestCase):
     def test_gradients_match_pytorch(self):
         d = os.path.join(DATA, "reference", "alexnet")
-        ref = json.load(open(os.path.join(d, "reference.json")))
+        ref = read_json(os.path.join(d, "reference.json"))
         ex = cv.interp.readNet(os.path.join(d, ref["model"]))
         x = np.load(os.path.join(d, ref["input"]))
         variants = {"standard": cv.interp.BACKWARD_STANDARD, "guided": cv.interp.BACKWARD_GUIDED,
@@ -74,7 +79,7 @@ class InterpEngineTest(unittest.TestCase):
 class InterpMethodsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.refs = json.load(open(os.path.join(DATA, "methods", "methods.json")))["models"]["resnet_fmnist"]
+        cls.refs = read_json(os.path.join(DATA, "methods", "methods.json"))["models"]["resnet_fmnist"]
         cls.info = cv.interp.embeddedModel("resnet_fmnist")
         cls.ex = cv.interp.readNet(cls.info.model)
         cls.image = cv.imread(os.path.join(DATA, cls.refs["image"]))
