@@ -139,24 +139,6 @@ TEST(Interp_AttributionEvaluation, pointing_game_well_above_random_point)
     }
 }
 
-// The table of doc/saliency.md: every method on all 200 scenes, both embedded models (slow, about 2 minutes: run
-// with --gtest_also_run_disabled_tests).
-TEST(Interp_AttributionEvaluation, DISABLED_pointing_game_all_methods_all_scenes)
-{
-    const Scenes scenes(1);
-    std::vector<int> methods;
-    for (int m = ci::ATTRIBUTION_GRADIENT; m <= ci::ATTRIBUTION_INTEGRATED_GRADIENTS; m++)
-        methods.push_back(m);
-    const std::vector<double> alex = pointingRates(scenes, methods, "alexnet_fmnist");
-    const std::vector<double> resnet = pointingRates(scenes, methods, "resnet_fmnist");
-    std::cout << "| method | alexnet_fmnist | resnet_fmnist |\n|---|---|---|\n";
-    for (size_t i = 0; i < methods.size(); i++)
-        std::cout << "| " << ci::attributionMethodName(methods[i]) << " | " << cv::format("%.3f", alex[i]) << " | "
-                  << cv::format("%.3f", resnet[i]) << " |\n";
-    const std::string random = cv::format("%.3f", scenes.randomRate());
-    std::cout << "| uniformly random point | " << random << " | " << random << " |" << std::endl;
-}
-
 TEST(Interp_AttributionEvaluation, cascading_randomization_changes_gradient_and_gradcam_maps)
 {
     const ci::ModelInfo info = ci::embeddedModel("alexnet_fmnist");
