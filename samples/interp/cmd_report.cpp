@@ -59,7 +59,12 @@ int runReport(const std::vector<std::string>& args)
         return v;
     };
     if (!images.empty())
-        rp.images = ci::listImages(images);
+    {
+        // A folder's ground-truth masks (<dir>/masks/, as the embedded scenes have) are not images to explain.
+        for (const cv::String& f : ci::listImages(images))
+            if (f.find("/masks/") == cv::String::npos)
+                rp.images.push_back(f);
+    }
     if (!images.empty() && rp.images.empty())
         CV_Error(cv::Error::StsObjectNotFound, "no images found in '" + images + "'");
     if (methods != "all")
