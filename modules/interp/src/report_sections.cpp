@@ -337,7 +337,7 @@ void sectionSaliency(Context& c)
     html::Page& page = *c.page;
     page.section("saliency", "Saliency methods",
                  html::escape("Each row is one method, each column one image, explaining the predicted class. "
-                              "Red = important. Gradient maps are sharp but noisy; Grad-CAM is coarse (the last "
+                              "Red = important (each map clipped at its 99th percentile). Gradient maps are sharp but noisy; Grad-CAM is coarse (the last "
                               "convolutional block's resolution) but class-discriminative; SmoothGrad and Integrated "
                               "Gradients trade time for cleaner maps."));
     const int scale = std::max(1, displayWidth(c.images[0], 128) / std::max(1, c.images[0].cols));
@@ -345,7 +345,9 @@ void sectionSaliency(Context& c)
     {
         std::vector<Mat> tiles;
         for (size_t n = 0; n < c.images.size(); n++)
-            tiles.push_back(overlayOnOriginal(c.images[n], c.maps[m][n], c.model.preprocessing));
+            // Clipped at the 99th percentile: gradient maps are sparse, and a few extreme pixels would leave the
+            // rest of the map invisible.
+            tiles.push_back(overlayOnOriginal(c.images[n], c.maps[m][n], c.model.preprocessing, 0.5, COLORMAP_JET, 99));
         const Mat row = tileImages(tiles, 0, 4);
         page.figure("saliency_" + c.methods[m], row,
                     cv::format("%s: %s (%.2f s for %d images)", c.methods[m].c_str(),
