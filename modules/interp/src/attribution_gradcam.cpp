@@ -59,7 +59,8 @@ Attribution gradCamImpl(const char* name, bool guided, const Ptr<Explainer>& exp
     const Seeds seeds = explainer->makeSeeds(*tape, targets);
     Mat inputGrad;
     std::vector<Mat> layerGrads;
-    explainer->backward(*tape, seeds, BACKWARD_STANDARD, inputGrad, std::vector<int>(1, layer), &layerGrads);
+    // Only d score / d A is needed: the backward pass stops at the layer.
+    explainer->backward(*tape, seeds, BACKWARD_STANDARD, inputGrad, std::vector<int>(1, layer), &layerGrads, false);
     const Mat& grad = layerGrads.at(0);
     CV_Assert(grad.isContinuous() && act.isContinuous() && grad.type() == CV_32F);
 

@@ -471,7 +471,7 @@ void Explainer::checkSupported(const std::vector<int>& targetLayers, int variant
 }
 
 void Explainer::backward(const Tape& tape, const Seeds& seeds, int variant, Mat& inputGrad,
-                         const std::vector<int>& layers, std::vector<Mat>* layerGrads) const
+                         const std::vector<int>& layers, std::vector<Mat>* layerGrads, bool inputGradient) const
 {
     variantName(variant);  // validates
     const Graph::Impl& G = impl->g();
@@ -500,7 +500,24 @@ void Explainer::backward(const Tape& tape, const Seeds& seeds, int variant, Mat&
     std::vector<int> seedLayers;
     for (const auto& kv : seeds)
         seedLayers.push_back(kv.first);
-    const std::vector<bool> active = activeLayers(G, seedLayers);
+    std::vector<bool> active = activeLayers(G, seedLayers);
+    if (!inputGradient)
+    {
+        // Only the gradients of `layers` are wanted: a layer's backward matters only when it depends on one of
+        // them (layers are in topological order, producers first).
+        if (layers.empty() || !layerGrads)
+            CV_Error(Error::StsBadArg, "backward without the input gradient needs the layers whose gradients are wanted");
+        std::vector<bool> requested(L, false), dependsOnRequested(L, false);
+        for (int l : layers)
+            requested[l] = true;
+        for (int i = 0; i < L; i++)
+        {
+            for (const LayerPin& p : G.layers[i].inputs)
+                if (p.layer >= 0 && (requested[p.layer] || dependsOnRequested[p.layer]))
+                    dependsOnRequested[i] = true;
+            active[i] = active[i] && dependsOnRequested[i];
+        }
+    }
     // Report unsupported layers before any computation.
     for (int i = 0; i < L; i++)
         if (active[i] && !plan.ops[variant][i])
@@ -600,9 +617,14 @@ void Explainer::backward(const Tape& tape, const Seeds& seeds, int variant, Mat&
         if (!keep.count(i))
             grads[i].clear();
     }
-    if (inGrad.empty())
-        inGrad = Mat::zeros(t.input.dims, t.input.size.p, CV_32F);
-    inputGrad = inOwned ? inGrad : inGrad.clone();
+    if (!inputGradient)
+        inputGrad.release();
+    else
+    {
+        if (inGrad.empty())
+            inGrad = Mat::zeros(t.input.dims, t.input.size.p, CV_32F);
+        inputGrad = inOwned ? inGrad : inGrad.clone();
+    }
     if (layerGrads)
     {
         layerGrads->clear();

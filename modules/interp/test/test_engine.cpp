@@ -215,6 +215,18 @@ TEST(Interp_Engine, layer_gradients_on_request)
     cv::Mat gin2;
     ex->backward(*tape, seeds, 0, gin2);
     EXPECT_LE(interp_test::relL2(gin2, gin), 1e-6);
+
+    // Stopping at the requested layers (no input gradient) gives the same layer gradients.
+    const cv::interp::Seeds classSeeds = ex->makeSeeds(*tape, std::vector<Target>(1, Target::classScore(2)));
+    const std::vector<int> idx{ ex->graph().require("relu2"), ex->graph().require("conv1") };
+    std::vector<cv::Mat> stopped;
+    cv::Mat none = cv::Mat::ones(2, 2, CV_32F);
+    ex->backward(*tape, classSeeds, 0, none, idx, &stopped, false);
+    EXPECT_TRUE(none.empty());
+    ASSERT_EQ(stopped.size(), 2u);
+    EXPECT_EQ(cv::norm(stopped[0], lg[0], cv::NORM_INF), 0);
+    EXPECT_EQ(cv::norm(stopped[1], lg[2], cv::NORM_INF), 0);
+    EXPECT_THROW(ex->backward(*tape, classSeeds, 0, none, std::vector<int>(), nullptr, false), cv::Exception);
 }
 
 TEST(Interp_Engine, concurrent_explanations_match_serial)

@@ -94,13 +94,15 @@ public:
     @param tape a forward pass of this explainer
     @param seeds see makeSeeds()
     @param variant one of BackwardVariant
-    @param inputGrad out: gradient w.r.t. the input blob (same shape)
+    @param inputGrad out: gradient w.r.t. the input blob (same shape); empty when `inputGradient` is false
     @param layers Graph indices of layers whose output gradient is wanted as well (output 0)
     @param layerGrads out: one gradient per entry of `layers` (zeros where the target does not depend on it)
+    @param inputGradient false: only the gradients of `layers` are wanted, so the pass stops there (layers below
+    them are neither computed nor required to have a backward rule); Grad-CAM uses this
     */
     void backward(const Tape& tape, const Seeds& seeds, int variant, Mat& inputGrad,
                   const std::vector<int>& layers = std::vector<int>(),
-                  std::vector<Mat>* layerGrads = nullptr) const;
+                  std::vector<Mat>* layerGrads = nullptr, bool inputGradient = true) const;
 
     /** @brief Backward pass for targets (one for all samples, or one per sample).
     @param tape a forward pass of this explainer
