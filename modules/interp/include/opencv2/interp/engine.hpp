@@ -98,7 +98,7 @@ public:
     @param layers Graph indices of layers whose output gradient is wanted as well (output 0)
     @param layerGrads out: one gradient per entry of `layers` (zeros where the target does not depend on it)
     @param inputGradient false: only the gradients of `layers` are wanted, so the pass stops there (layers below
-    them are neither computed nor required to have a backward rule); Grad-CAM uses this
+    them are not computed); Grad-CAM uses this
     */
     void backward(const Tape& tape, const Seeds& seeds, int variant, Mat& inputGrad,
                   const std::vector<int>& layers = std::vector<int>(),
