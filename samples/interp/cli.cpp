@@ -48,6 +48,17 @@ cv::Size parseSize(const std::string& s, const std::string& option)
     return cv::Size((int)v[0], (int)v[1]);
 }
 
+std::vector<cv::String> splitList(const std::string& s)
+{
+    std::vector<cv::String> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!item.empty())
+            out.push_back(item);
+    return out;
+}
+
 std::vector<double> parseNumbers(const std::string& s, const std::string& option)
 {
     std::vector<double> out;

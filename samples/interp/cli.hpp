@@ -100,6 +100,9 @@ std::vector<int> predictedClasses(const cv::interp::Explainer& ex, const cv::int
 
 //! "W,H" -> Size; raises UsageError naming the option.
 cv::Size parseSize(const std::string& s, const std::string& option);
+//! "a,b,c" -> the non-empty items (names of methods, metrics, layers...).
+std::vector<cv::String> splitList(const std::string& s);
+
 //! "a,b,c" -> numbers; raises UsageError naming the option.
 std::vector<double> parseNumbers(const std::string& s, const std::string& option);
 

@@ -5,22 +5,10 @@
 #include "cli.hpp"
 
 #include <iostream>
-#include <sstream>
 
 namespace {
 
 namespace ci = cv::interp;
-
-std::vector<cv::String> splitList(const std::string& s)
-{
-    std::vector<cv::String> out;
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ','))
-        if (!item.empty())
-            out.push_back(item);
-    return out;
-}
 
 int runEvaluate(const std::vector<std::string>& args)
 {
@@ -60,9 +48,9 @@ int runEvaluate(const std::vector<std::string>& args)
         throw cli::UsageError("--limit must be >= 0");
     cli::applyThreads(threads);
     if (methods != "all")
-        ep.methods = splitList(methods);
+        ep.methods = cli::splitList(methods);
     if (metrics != "all")
-        ep.metrics = splitList(metrics);
+        ep.metrics = cli::splitList(metrics);
     const ci::ModelInfo info = model.resolve();
     const std::string dir = images.empty() ? ci::dataDirectory() + "/scenes/test" : images;
     const ci::GroundTruthSet data = ci::readGroundTruth(dir, masks, limit);

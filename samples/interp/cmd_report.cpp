@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <iostream>
-#include <sstream>
 
 namespace {
 
@@ -49,15 +48,6 @@ int runReport(const std::vector<std::string>& args)
     if (!cli::parse("report", args, d, vm, "[--model M] [--images DIR] --out DIR"))
         return 0;
     cli::applyThreads(threads);
-    auto split = [](const std::string& s) {
-        std::vector<cv::String> v;
-        std::stringstream ss(s);
-        std::string item;
-        while (std::getline(ss, item, ','))
-            if (!item.empty())
-                v.push_back(item);
-        return v;
-    };
     if (!images.empty())
     {
         // A folder's ground-truth masks (<dir>/masks/, as the embedded scenes have) are not images to explain.
@@ -68,8 +58,8 @@ int runReport(const std::vector<std::string>& args)
     if (!images.empty() && rp.images.empty())
         CV_Error(cv::Error::StsObjectNotFound, "no images found in '" + images + "'");
     if (methods != "all")
-        rp.methods = split(methods);
-    rp.layers = split(layers);
+        rp.methods = cli::splitList(methods);
+    rp.layers = cli::splitList(layers);
     rp.evaluationImages = evalImages;
     rp.evaluationMasks = evalMasks;
     rp.patchImages = patches;

@@ -248,7 +248,7 @@ EvaluationReport evaluateSaliency(const ModelInfo& model, const GroundTruthSet& 
         report.methods[m].method = methods[m];
         report.methods[m].seconds = 0;
     }
-    Mat sanityBlob;
+    std::vector<Mat> sanityImages;
     std::vector<Target> sanityTargets;
     double objectFraction = 0, pointingChance = 0;
     int correct = 0, labelled = 0;
@@ -282,17 +282,7 @@ EvaluationReport evaluateSaliency(const ModelInfo& model, const GroundTruthSet& 
             if (doSanity && i < params.sanityImages)
             {
                 sanityTargets.push_back(targets.back());
-                Mat one = sampleOf(blob, i - begin).clone();
-                if (sanityBlob.empty())
-                    sanityBlob = one;
-                else
-                {
-                    Mat merged;
-                    std::vector<Mat> parts{ sanityBlob.reshape(1, sanityBlob.size[0]), one.reshape(1, 1) };
-                    vconcat(parts, merged);
-                    const int sz[] = { merged.rows, blob.size[1], blob.size[2], blob.size[3] };
-                    sanityBlob = merged.reshape(1, 4, sz).clone();
-                }
+                sanityImages.push_back(batch.images[i - begin]);
             }
         }
         for (size_t m = 0; m < methods.size(); m++)
@@ -329,6 +319,7 @@ EvaluationReport evaluateSaliency(const ModelInfo& model, const GroundTruthSet& 
     report.accuracy = labelled > 0 ? (double)correct / labelled : -1;
     report.meanObjectFraction = objectFraction / total;
     report.randomPointing = pointingChance / total;
+    Mat sanityBlob;  // made once, for the first method that needs it
     for (size_t m = 0; m < methods.size(); m++)
     {
         MethodEvaluation& me = report.methods[m];
@@ -337,8 +328,10 @@ EvaluationReport evaluateSaliency(const ModelInfo& model, const GroundTruthSet& 
         me.meanMass = mean(me.mass);
         me.deletionAUC = mean(me.deletion);
         me.insertionAUC = mean(me.insertion);
-        if (doSanity && !sanityBlob.empty() && methods[m] != "occlusion")
+        if (doSanity && !sanityImages.empty() && methods[m] != "occlusion")
         {
+            if (sanityBlob.empty())
+                sanityBlob = prep.toBlob(sanityImages);
             const Clock::time_point t0 = Clock::now();
             AttributionParams ap = params.saliency.attribution;
             ap.method = parseAttributionMethod(methods[m]);

@@ -54,14 +54,7 @@ String writeReport(const ModelInfo& model, const String& outDir_, const ReportPa
     c.blob = model.preprocessing.toBlob(c.images);
     Mat scores;
     c.predicted = predictClasses(c.explainer, c.blob, scores);
-    c.probabilities.create(scores.size(), CV_32F);
-    for (int n = 0; n < scores.rows; n++)
-    {
-        Mat e;
-        exp(scores.row(n) - Scalar::all(*std::max_element(scores.ptr<float>(n), scores.ptr<float>(n) + scores.cols)), e);
-        e /= sum(e)[0];
-        e.copyTo(c.probabilities.row(n));
-    }
+    c.probabilities = report::softmaxRows(scores);
     for (int k : c.predicted)
         c.targets.push_back(Target::classScore(k));
     c.methods = params.methods.empty() ? saliencyMethodNames() : params.methods;

@@ -40,6 +40,9 @@ struct Context
 //! through same-shape single consumers), in network order.
 std::vector<String> blockOutputs(const Explainer& explainer, const MatShape& inputShape);
 
+//! Row-wise softmax of N x K class scores (what the pages show as probabilities).
+Mat softmaxRows(const Mat& scores);
+
 //! The computation-only parts, run before any section is written.
 void computeSaliency(Context& c);
 void computeEvaluation(Context& c);

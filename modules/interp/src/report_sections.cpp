@@ -92,6 +92,21 @@ String caption(const Context& c, int n)
 
 }  // namespace
 
+Mat softmaxRows(const Mat& scores)
+{
+    Mat p(scores.size(), CV_32F);
+    for (int n = 0; n < scores.rows; n++)
+    {
+        double hi;
+        minMaxLoc(scores.row(n), nullptr, &hi);
+        Mat e;
+        exp(scores.row(n) - Scalar::all(hi), e);
+        e /= sum(e)[0];
+        e.copyTo(p.row(n));
+    }
+    return p;
+}
+
 std::vector<String> blockOutputs(const Explainer& ex, const MatShape& inputShape)
 {
     const Graph& G = ex.graph();
@@ -453,14 +468,13 @@ void sectionSynthesis(Context& c)
     // How the network classifies its own synthetic images.
     Mat scores;
     const std::vector<int> back = predictClasses(c.explainer, c.model.preprocessing.toBlob(r.images), scores);
+    const Mat prob = softmaxRows(scores);
     std::vector<String> names, captions;
     for (int k = 0; k < K; k++)
     {
         names.push_back("synthesis_class_" + std::to_string(k));
-        Mat e;
-        exp(scores.row(k) - Scalar::all(*std::max_element(scores.ptr<float>(k), scores.ptr<float>(k) + K)), e);
         captions.push_back(cv::format("%s (classified as %s, p = %.2f)", c.model.className(k).c_str(),
-                                      c.model.className(back[k]).c_str(), e.at<float>(0, back[k]) / sum(e)[0]));
+                                      c.model.className(back[k]).c_str(), prob.at<float>(k, back[k])));
     }
     page.figureRow(names, r.images, captions, displayWidth(r.images[0], 128));
     page.paragraph(cv::format("%d images, %d steps each, %.1f s.", K, r.iterations, seconds));
