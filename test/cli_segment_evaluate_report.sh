@@ -35,6 +35,24 @@ grep -q "^gradcam " "$TMP/log" || fail "evaluate: no gradcam row"
 [ "$(wc -l < "$TMP/t.csv")" = 4 ] || fail "evaluate: CSV rows"
 grep -q "^| gradient | 4 |" "$TMP/t.md" || fail "evaluate: Markdown row"
 
+# the remaining flags: thresholds, explained label, tolerance, steps, batch; a small report without the optional sections
+"$BIN" segment "${M[@]}" --image "$D/scenes/test/scene_001.png" --method gradient --fg 90 --probable-fg 60 --bg 40 \
+    --smooth 0 --iterations 2 --out "$TMP/mask2.png" > "$TMP/log" 2>&1 || { fail "segment with thresholds"; cat "$TMP/log"; }
+[ -s "$TMP/mask2.png" ] || fail "segment with thresholds: no mask"
+"$BIN" evaluate "${M[@]}" --limit 3 --methods gradcam --metrics pointing,deletion --explain-labels --tolerance 2 \
+    --steps 4 --batch 2 > "$TMP/log" 2>&1 || { fail "evaluate with options"; cat "$TMP/log"; }
+grep -q "explaining the ground-truth label" "$TMP/log" || fail "evaluate --explain-labels not reported"
+"$BIN" report "${M[@]}" --images "$D/demo" --eval-images "$D/scenes/test" --eval-masks "$D/scenes/test/masks" \
+    --eval-count 3 --sanity-images 0 --patch-images "$D/demo" --layers layer1_relu2 --methods gradient,gradcam \
+    --segmentation-method gradient --no-synthesis --no-shortcut --title "small report" --out "$TMP/rep" \
+    > "$TMP/log" 2>&1 || { fail "report with options"; cat "$TMP/log"; }
+grep -q "<title>small report</title>" "$TMP/rep/index.html" || fail "report --title"
+! grep -q 'id="synthesis"\|id="shortcut"' "$TMP/rep/index.html" || fail "report --no-synthesis/--no-shortcut"
+[ "$(grep -c 'img/input_' "$TMP/rep/index.html")" = 8 ] || fail "report --images: expected the 8 demo scenes, not their masks"
+grep -q "img/saliency_gradcam.png" "$TMP/rep/index.html" && ! grep -q "img/saliency_ig.png" "$TMP/rep/index.html" \
+    || fail "report --methods"
+rm -rf "$TMP/rep"
+
 # bad input: non-zero exit, a message naming the problem, no output written
 bad() {
     local what="$1" word="$2"
