@@ -735,11 +735,11 @@ def export_and_verify(name, log):
     info = {"name": name, "framework": "onnx", "files": {"onnx": onnx_file},
             "input_size": [sg.SIZE, sg.SIZE], "input_name": "data",
             "preprocessing": {"scale": sg.BLOB_SCALE, "mean": [sg.BLOB_MEAN] * 3, "swap_rb": True,
-                              "std": [sg.STD] * 3, "mean01": [sg.MEAN] * 3, "crop": False,
+                              "std01": [sg.STD] * 3, "mean01": [sg.MEAN] * 3, "crop": False,
                               "layout": "NCHW", "channel_order": "RGB",
                               "blob_from_image": "cv::dnn::blobFromImage(bgr, 1.0/(255*0.25), Size(112,112), "
                                                  "Scalar(127.5,127.5,127.5), true, false, CV_32F)"},
-            "classes": list(sg.CLASSES), "classes_file": "../classes.txt",
+            "classes": list(sg.CLASSES), "classes_file": "../classes.txt", "evaluation_images": "../scenes/test",
             "layers": layers, "last_conv_shape": last_conv_shape,
             "accuracy": {"test": round(acc, 4), "test_per_class": per_class(pred, y),
                          "test_scenes": len(rgbs), "measured_with": "cv2.dnn %s (ONNX)" % cv2.__version__},

@@ -3,7 +3,8 @@
 set -euo pipefail
 
 PACKAGES=(build-essential cmake pkg-config libopencv-dev libboost-program-options-dev
-          googletest libgtest-dev libbenchmark-dev chromium python3-opencv)
+          googletest libgtest-dev libbenchmark-dev chromium python3-opencv
+          python3-torch python3-torchvision python3-onnx)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

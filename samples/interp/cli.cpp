@@ -2,6 +2,7 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 #include "cli.hpp"
 
+#include <opencv2/core/utils/filesystem.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -37,6 +38,9 @@ bool parse(const std::string& command, const std::vector<std::string>& args, con
     {
         throw UsageError(e.what());
     }
+    // A class index is never negative (every command: the predicted class is what you get without --class).
+    if (vm.count("class") && vm["class"].as<int>() < 0)
+        throw UsageError("--class must be >= 0 (leave it out for the predicted class)");
     return true;
 }
 
@@ -57,6 +61,22 @@ std::vector<cv::String> splitList(const std::string& s)
         if (!item.empty())
             out.push_back(item);
     return out;
+}
+
+std::string shortest(double v)
+{
+    for (int digits = 1; digits <= 17; digits++)
+    {
+        const std::string s = cv::format("%.*g", digits, v);
+        if (std::strtod(s.c_str(), nullptr) == v)
+            return s;
+    }
+    return cv::format("%.17g", v);
+}
+
+po::typed_value<double>* value(double* x, double defaultValue)
+{
+    return po::value(x)->default_value(defaultValue, shortest(defaultValue));
 }
 
 std::vector<double> parseNumbers(const std::string& s, const std::string& option)
@@ -82,24 +102,122 @@ std::vector<double> parseNumbers(const std::string& s, const std::string& option
 void ModelOptions::add(po::options_description& d)
 {
     d.add_options()
-        ("model,m", po::value(&model), "model file (.onnx, .caffemodel, ...); default: the embedded alexnet_fmnist, "
-                                       "or the name of an embedded model")
-        ("config", po::value(&config), "configuration file (.prototxt for Caffe)")
-        ("format", po::value(&format)->default_value("onnx"), "embedded model format: onnx or caffe");
+        ("model,m", po::value(&model), "model file (.onnx, .caffemodel, ...), or the name of an embedded model; "
+                                       "default: the embedded alexnet_fmnist")
+        ("config", po::value(&config), "configuration file (the deploy .prototxt of a Caffe model)")
+        ("format", po::value(&format), "which files of an embedded model or description: onnx (default) or caffe")
+        ("model-info", po::value(&modelInfo), "model description JSON (written by 'interp describe'): model file, "
+                                              "input size, preprocessing, class names; flags override it")
+        ("size", po::value(&size), "network input size W,H (default: the description, else the size the model "
+                                   "fixes)")
+        ("mean", po::value(&mean), "mean subtracted per blob channel, 0-255 units, after --swap-rb (e.g. "
+                                   "123.675,116.28,103.53 for torchvision, 104,117,123 for Caffe)")
+        ("std", po::value(&std), "standard deviation dividing each blob channel after the mean, 0-255 units, "
+                                 "after --swap-rb (e.g. 58.395,57.12,57.375 for torchvision)")
+        ("scale", po::value(&scale), "scalar factor applied after the mean (1/255 for 0..1 inputs)")
+        ("swap-rb", po::bool_switch(&swapRB), "swap red and blue: the network takes RGB (images are read as BGR)")
+        ("no-swap-rb", po::bool_switch(&noSwapRB), "do not swap red and blue (overrides the description)")
+        ("crop", po::bool_switch(&crop), "resize keeping the aspect ratio and crop the centre")
+        ("no-crop", po::bool_switch(&noCrop), "resize the whole image (overrides the description)")
+        ("labels", po::value(&labels), "class names: one per line, class 0 first, or ImageNet's synset_words.txt");
 }
+
+namespace {
+
+cv::Scalar parseChannels(const std::string& s, const std::string& option)
+{
+    std::vector<double> v = parseNumbers(s, option);
+    if (v.size() != 1 && v.size() != 3)
+        throw UsageError("--" + option + " takes one value or three (A,B,C in the blob's channel order), got '" + s + "'");
+    return v.size() == 1 ? cv::Scalar::all(v[0]) : cv::Scalar(v[0], v[1], v[2]);
+}
+
+bool endsWith(const std::string& s, const std::string& suffix)
+{
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+void requireFile(const std::string& path, const std::string& what)
+{
+    if (!cv::utils::fs::exists(path) || cv::utils::fs::isDirectory(path))
+        CV_Error(cv::Error::StsObjectNotFound, "cannot read the " + what + " '" + path + "': no such file");
+}
+
+}  // namespace
 
 cv::interp::ModelInfo ModelOptions::resolve() const
 {
-    if (model.empty())
-        return cv::interp::embeddedModel("alexnet_fmnist", format);
-    if (model.find('/') == std::string::npos && model.find('.') == std::string::npos)
-        return cv::interp::embeddedModel(model, format);  // an embedded model by name
-    return cv::interp::modelInfoFor(model, config);
+    if (!format.empty() && format != "onnx" && format != "caffe")
+        throw UsageError("--format must be onnx or caffe, got '" + format + "'");
+    cv::interp::ModelInfo info;
+    if (!modelInfo.empty())
+    {
+        requireFile(modelInfo, "model description");
+        info = cv::interp::readModelInfo(modelInfo, format);
+        if (!model.empty())
+        {
+            info.model = model;
+            info.config = config;
+        }
+    }
+    else if (model.empty())
+        info = cv::interp::embeddedModel("alexnet_fmnist", format.empty() ? "onnx" : format);
+    else if (model.find('/') == std::string::npos && model.find('.') == std::string::npos)
+        info = cv::interp::embeddedModel(model, format.empty() ? "onnx" : format);  // an embedded model by name
+    else
+    {
+        requireFile(model, "model file");
+        if (endsWith(model, ".caffemodel") && config.empty())
+            throw UsageError("a Caffe model needs its network definition: give --config deploy.prototxt");
+        if (!config.empty())
+            requireFile(config, "configuration file");
+        info = cv::interp::modelInfoFor(model, config);
+    }
+    cv::interp::Preprocessing& p = info.preprocessing;
+    if (!size.empty())
+        p.size = parseSize(size, "size");
+    if (!mean.empty())
+        p.mean = parseChannels(mean, "mean");
+    if (!std.empty())
+    {
+        p.std = parseChannels(std, "std");
+        p.std[3] = 1;
+    }
+    if (!scale.empty())
+        p.scale = parseNumbers(scale, "scale").at(0);
+    if (swapRB && noSwapRB)
+        throw UsageError("--swap-rb and --no-swap-rb contradict each other");
+    if (swapRB || noSwapRB)
+        p.swapRB = swapRB;
+    if (crop && noCrop)
+        throw UsageError("--crop and --no-crop contradict each other");
+    if (crop || noCrop)
+        p.crop = crop;
+    p.check();
+    if (!labels.empty())
+        info.classNames = cv::interp::readClassNames(labels);
+    return info;
 }
 
-cv::Ptr<cv::interp::Explainer> ModelOptions::load(const cv::interp::ModelInfo& info) const
+Model ModelOptions::open(const cv::Size& inputSize) const
 {
-    return cv::interp::readNet(info.model, info.config);
+    Model m;
+    m.info = resolve();
+    if (m.info.preprocessing.size.area() == 0 && inputSize.area() > 0)
+        m.info.preprocessing.size = inputSize;
+    m.explainer = cv::interp::readNet(m.info.model, m.info.config);
+    m.info = cv::interp::describeModel(m.explainer, m.info);
+    const bool described = !modelInfo.empty() || model.empty() ||
+                           cv::utils::fs::exists(m.info.model.substr(0, m.info.model.rfind('.')) + ".json") ||
+                           (model.find('/') == std::string::npos && model.find('.') == std::string::npos);
+    if (!described && mean.empty() && std.empty() && scale.empty() && !swapRB && !noSwapRB)
+        std::cerr << "interp: warning: no preprocessing is known for '" << m.info.model << "' (no --model-info, no "
+                  << "description next to it, no --mean/--std/--scale/--swap-rb): its input is the raw BGR pixels "
+                  << "0..255. Give the flags the model was trained with (see doc/own-model.md)" << std::endl;
+    if (m.info.classNames.empty())
+        std::cerr << "interp: warning: no class names for '" << m.info.model << "': classes are shown as 'class K' "
+                  << "(give --labels FILE)" << std::endl;
+    return m;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -108,38 +226,21 @@ void InputOptions::add(po::options_description& d)
 {
     d.add_options()
         ("image,i", po::value(&images)->multitoken(), "input image(s); default: the first embedded demo image")
-        ("input-npy", po::value(&inputNpy), "N x C x H x W float32 .npy used as the input blob, no preprocessing")
-        ("size", po::value(&size), "network input size W,H (default: from the model description)")
-        ("mean", po::value(&mean), "mean subtracted per channel R,G,B (blobFromImage order)")
-        ("scale", po::value(&scale), "pixel scale factor applied after the mean")
-        ("swap-rb", po::bool_switch(&swapRB), "swap red and blue (BGR images to RGB networks)")
-        ("no-swap-rb", po::bool_switch(&noSwapRB), "do not swap red and blue")
-        ("crop", po::bool_switch(&crop), "resize keeping the aspect ratio and crop the centre");
+        ("input-npy", po::value(&inputNpy), "N x C x H x W float32 .npy used as the input blob, no preprocessing");
+}
+
+cv::Size InputOptions::blobSize() const
+{
+    if (inputNpy.empty())
+        return cv::Size();
+    const cv::Mat b = cv::interp::readNpy(inputNpy);
+    return b.dims == 4 ? cv::Size(b.size[3], b.size[2]) : cv::Size();
 }
 
 Input InputOptions::load(const cv::interp::ModelInfo& info) const
 {
     Input in;
     in.prep = info.preprocessing;
-    if (!size.empty())
-        in.prep.size = parseSize(size, "size");
-    if (!mean.empty())
-    {
-        std::vector<double> m = parseNumbers(mean, "mean");
-        if (m.size() != 1 && m.size() != 3)
-            throw UsageError("--mean takes one value or R,G,B");
-        in.prep.mean = m.size() == 1 ? cv::Scalar::all(m[0]) : cv::Scalar(m[0], m[1], m[2]);
-    }
-    if (scale != 0)
-        in.prep.scale = scale;
-    if (swapRB && noSwapRB)
-        throw UsageError("--swap-rb and --no-swap-rb contradict each other");
-    if (swapRB)
-        in.prep.swapRB = true;
-    if (noSwapRB)
-        in.prep.swapRB = false;
-    if (crop)
-        in.prep.crop = true;
     if (!inputNpy.empty())
     {
         if (!images.empty())
@@ -169,6 +270,18 @@ cv::Mat Input::networkImage(int n) const
     return prep.toImage(blob, n);
 }
 
+std::vector<cv::String> listImageFiles(const std::string& folderOrList, const std::string& option)
+{
+    if (!cv::utils::fs::exists(folderOrList))
+        CV_Error(cv::Error::StsObjectNotFound, "--" + option + " '" + folderOrList + "': no such folder or list file");
+    const std::vector<cv::String> files = cv::interp::listImages(folderOrList);
+    if (files.empty())
+        CV_Error(cv::Error::StsObjectNotFound, "no images found in '" + folderOrList + "' (--" + option + "; looked "
+                                               "for .png, .jpg, .jpeg, .bmp, .tif, .tiff, .webp, .ppm, .pgm, .pnm "
+                                               "files, recursively)");
+    return files;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 void TargetOptions::add(po::options_description& d)
@@ -178,20 +291,6 @@ void TargetOptions::add(po::options_description& d)
                                      "default: the predicted class")
         ("output-layer", po::value(&outputLayer), "layer holding the class scores (instead of the default)")
         ("neuron", po::value(&neuron), "LAYER:CHANNEL[:Y:X] a neuron, or without Y:X the sum of the channel");
-}
-
-std::vector<int> predictedClasses(const cv::interp::Explainer& ex, const cv::interp::Tape& tape)
-{
-    const cv::Mat& scores = tape.outputs(ex.graph().scoreLayer())[0];
-    const int N = tape.batchSize();
-    const int per = (int)(scores.total() / N);
-    std::vector<int> cls;
-    for (int n = 0; n < N; n++)
-    {
-        const float* p = scores.ptr<float>() + (size_t)n * per;
-        cls.push_back((int)(std::max_element(p, p + per) - p));
-    }
-    return cls;
 }
 
 std::vector<cv::interp::Target> TargetOptions::resolve(const cv::interp::Explainer& ex, const cv::interp::Tape& tape) const
@@ -221,7 +320,7 @@ std::vector<cv::interp::Target> TargetOptions::resolve(const cv::interp::Explain
         }
         return t;
     }
-    for (int k : predictedClasses(ex, tape))
+    for (int k : cv::interp::predictClasses(ex, tape))
         t.push_back(cv::interp::Target::classScore(k));
     return t;
 }

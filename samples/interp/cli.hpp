@@ -50,15 +50,29 @@ struct UsageError : std::runtime_error
 bool parse(const std::string& command, const std::vector<std::string>& args, const po::options_description& options,
            po::variables_map& vm, const std::string& usage);
 
-//! --model/--config/--format: the embedded default model when absent.
+//! A loaded model: its description (completed and checked by cv::interp::describeModel) and the explainer.
+struct Model
+{
+    cv::interp::ModelInfo info;
+    cv::Ptr<cv::interp::Explainer> explainer;
+};
+
+/** @brief The MODEL options every command shares: which model (--model, --config, --format, --model-info), how
+images become its input blobs (--size, --mean, --std, --scale, --swap-rb, --crop) and its class names (--labels).
+Values come from the flags, else the model description (--model-info, `<model>.json` next to the model, or the
+embedded model's), else the model itself (a fixed input size). */
 struct ModelOptions
 {
-    std::string model, config, format = "onnx";
+    std::string model, config, format, modelInfo, labels, size, mean, std, scale;
+    bool swapRB = false, noSwapRB = false, crop = false, noCrop = false;
     void add(po::options_description& d);
-    //! The model's description; INTERP_DATA_DIR etc. for the embedded default.
+    //! The description with the flags applied (the model is not loaded); raises UsageError for contradictions.
     cv::interp::ModelInfo resolve() const;
-    //! Loads the model through cv::interp::readNet.
-    cv::Ptr<cv::interp::Explainer> load(const cv::interp::ModelInfo& info) const;
+    /** @brief resolve(), load the model, complete and check the description (cv::interp::describeModel: input size,
+    class count, one forward pass); warns on stderr about what had to be guessed.
+    @param inputSize the input blob's size when the input is given as a blob (--input-npy): used when the
+    description has none */
+    Model open(const cv::Size& inputSize = cv::Size()) const;
 };
 
 //! An input batch: the blob and, for --image, the original images.
@@ -72,15 +86,15 @@ struct Input
     cv::Mat networkImage(int n) const;
 };
 
-//! --image FILE [--size W,H] [--mean R,G,B] [--scale S] [--swap-rb] [--crop] | --input-npy FILE
+//! --image FILE [FILE...] | --input-npy FILE (the preprocessing is the model's: see ModelOptions)
 struct InputOptions
 {
     std::vector<std::string> images;
-    std::string inputNpy, size, mean;
-    double scale = 0;
-    bool swapRB = false, noSwapRB = false, crop = false;
+    std::string inputNpy;
     void add(po::options_description& d);
-    //! Loads the input; preprocessing comes from the model's description unless overridden.
+    //! H x W of the --input-npy blob (its header only), else (0, 0).
+    cv::Size blobSize() const;
+    //! Loads the input with the model's preprocessing.
     Input load(const cv::interp::ModelInfo& info) const;
 };
 
@@ -95,13 +109,19 @@ struct TargetOptions
     bool isNeuron() const { return !neuron.empty(); }
 };
 
-//! Predicted class (argmax of the score layer) of each sample of a tape.
-std::vector<int> predictedClasses(const cv::interp::Explainer& ex, const cv::interp::Tape& tape);
+//! The image files of a folder or list file (--images); raises when there are none.
+std::vector<cv::String> listImageFiles(const std::string& folderOrList, const std::string& option);
 
 //! "W,H" -> Size; raises UsageError naming the option.
 cv::Size parseSize(const std::string& s, const std::string& option);
 //! "a,b,c" -> the non-empty items (names of methods, metrics, layers...).
 std::vector<cv::String> splitList(const std::string& s);
+
+//! The shortest decimal form of v that reads back as v ("0.15", not 0.14999999999999999): how --help shows defaults.
+std::string shortest(double v);
+
+//! A double option with its default shown as written: `value(&x, 0.15)`.
+po::typed_value<double>* value(double* x, double defaultValue);
 
 //! "a,b,c" -> numbers; raises UsageError naming the option.
 std::vector<double> parseNumbers(const std::string& s, const std::string& option);

@@ -49,7 +49,7 @@ int runActivations(const std::vector<std::string>& args)
     cli::ModelOptions model;
     cli::InputOptions input;
     std::string layer, normalize = "channel", channels, colormap = "gray", out, raw;
-    int scale = 0, columns = 0, threads = 0;
+    int zoom = 0, columns = 0, threads = 0;
     bool noLabels = false;
     cli::po::options_description d("activations options");
     model.add(d);
@@ -60,7 +60,7 @@ int runActivations(const std::vector<std::string>& args)
          "gray levels: channel (each map's own min-max), global (one min-max for all maps), fixed:A,B (A black, "
          "B white), percentile:P (one range from the (100-P)-th to the P-th percentile of all maps)")
         ("channels", cli::po::value(&channels), "channels to show, e.g. 0-15,42 (default: all)")
-        ("scale", cli::po::value(&scale), "nearest-neighbour upscaling of each map (default: tiles of at least 48 px)")
+        ("zoom", cli::po::value(&zoom), "nearest-neighbour enlargement of each map (default: tiles of at least 48 px)")
         ("columns", cli::po::value(&columns), "tiles per row (default: about the square root of the channel count)")
         ("colormap", cli::po::value(&colormap)->default_value("gray"), "gray, jet, viridis, inferno, magma, plasma, hot, turbo, parula, bone")
         ("no-labels", cli::po::bool_switch(&noLabels), "do not write channel numbers on the tiles")
@@ -83,18 +83,18 @@ int runActivations(const std::vector<std::string>& args)
     {
         throw cli::UsageError("--normalize: " + e.err);
     }
-    if (scale < 0 || columns < 0)
-        throw cli::UsageError("--scale and --columns must not be negative");
-    params.scale = scale;
+    if (zoom < 0 || columns < 0)
+        throw cli::UsageError("--zoom and --columns must not be negative");
+    params.scale = zoom;
     params.columns = columns;
     params.labels = !noLabels;
     params.colormap = colormapByName(colormap);
 
-    const cv::interp::ModelInfo info = model.resolve();
-    cv::Ptr<cv::interp::Explainer> ex = model.load(info);
+    const cli::Model m = model.open(input.blobSize());
+    const cv::Ptr<cv::interp::Explainer>& ex = m.explainer;
     const int index = ex->graph().require(layer);
     const std::string name = ex->graph().layer(index).name;
-    cli::Input in = input.load(info);
+    cli::Input in = input.load(m.info);
     cv::Ptr<cv::interp::Tape> tape = ex->forward(in.blob);
     const cv::Mat act = tape->outputs(index).at(0);
     if (act.dims != 4 && act.dims != 2)

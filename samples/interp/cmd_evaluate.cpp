@@ -19,7 +19,8 @@ int runEvaluate(const std::vector<std::string>& args)
     cli::po::options_description d("evaluate options");
     model.add(d);
     d.add_options()
-        ("images", cli::po::value(&images), "folder of images (searched recursively; default: the embedded test "
+        ("images", cli::po::value(&images), "folder of images with object masks (searched recursively; default: "
+                                            "the model's evaluation images, for the embedded models their test "
                                             "scenes); labels from its labels.csv if present")
         ("masks", cli::po::value(&masks), "folder of object masks with the images' file names (default: "
                                           "IMAGES/masks)")
@@ -51,8 +52,12 @@ int runEvaluate(const std::vector<std::string>& args)
         ep.methods = cli::splitList(methods);
     if (metrics != "all")
         ep.metrics = cli::splitList(metrics);
-    const ci::ModelInfo info = model.resolve();
-    const std::string dir = images.empty() ? ci::dataDirectory() + "/scenes/test" : images;
+    const cli::Model m = model.open();
+    const ci::ModelInfo& info = m.info;
+    if (images.empty() && info.evaluationImages.empty())
+        throw cli::UsageError("the evaluation needs images with object masks: give --images DIR (masks in "
+                              "DIR/masks/, same file names)");
+    const std::string dir = images.empty() ? info.evaluationImages : images;
     const ci::GroundTruthSet data = ci::readGroundTruth(dir, masks, limit);
     const size_t nMethods = ep.methods.empty() ? ci::saliencyMethodNames().size() : ep.methods.size();
     cli::Progress progress("evaluate", nMethods * data.images.size(), "maps");

@@ -76,20 +76,19 @@ void printLayersWithReceptiveFields(const cv::Ptr<cv::interp::Explainer>& ex, co
 int runLayers(const std::vector<std::string>& args)
 {
     cli::ModelOptions model;
-    std::string size;
     int channels = 0, batch = 1;
     cli::po::options_description d("layers options");
     model.add(d);
     d.add_options()
-        ("size", cli::po::value(&size), "input size W,H for the output shapes (default: the model's input size)")
         ("channels", cli::po::value(&channels), "input channels (default: from the first convolution, else 3)")
         ("batch", cli::po::value(&batch)->default_value(1), "batch size for the output shapes");
     cli::po::variables_map vm;
     if (!cli::parse("layers", args, d, vm, "[--model M [--config C]] [--size W,H]"))
         return 0;
+    // Without an input size the table lists names, types and producers only.
     const cv::interp::ModelInfo info = model.resolve();
-    cv::Ptr<cv::interp::Explainer> ex = model.load(info);
-    cv::Size sz = size.empty() ? info.preprocessing.size : cli::parseSize(size, "size");
+    cv::Ptr<cv::interp::Explainer> ex = cv::interp::readNet(info.model, info.config);
+    const cv::Size sz = info.preprocessing.size;
     const cv::interp::Graph& g = ex->graph();
     if (channels <= 0)
     {

@@ -115,8 +115,9 @@ int runOcclusion(const std::vector<std::string>& args)
     if (vm.count("fill") && vm.count("fill-value"))
         throw cli::UsageError("give either --fill or --fill-value, not both");
 
-    const ci::ModelInfo info = model.resolve();
-    cv::Ptr<ci::Explainer> ex = model.load(info);
+    const cli::Model m = model.open(input.blobSize());
+    const ci::ModelInfo& info = m.info;
+    const cv::Ptr<ci::Explainer>& ex = m.explainer;
     cli::Input in = input.load(info);
     const int C = in.blob.size[1];
 

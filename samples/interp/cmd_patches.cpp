@@ -27,7 +27,7 @@ struct RenderOptions
             ("out", cli::po::value(&out), "write the patch grid: one row per channel, one column per rank")
             ("guided", cli::po::value(&guided), "write the guided-backpropagation grid of the same patches")
             ("tile", cli::po::value(&tile), "tile size in pixels (default: the receptive field, enlarged to >= 48 px)")
-            ("gradient-std", cli::po::value(&gradientStd)->default_value(3.0),
+            ("gradient-std", cli::value(&gradientStd, 3.0),
              "guided tiles show mean +- this many standard deviations as black..white");
         if (withLayerOption)
             d.add_options()
@@ -152,11 +152,10 @@ int runPatches(const std::vector<std::string>& args)
 {
     cli::ModelOptions model;
     RenderOptions ro;
-    std::string images, channels, json, shard, size, mean;
+    std::string images, channels, json, shard;
     std::vector<std::string> layers;
     int top = 9, batch = 16, threads = 0, prefetch = 2;
-    double scale = 0;
-    bool onePerImage = false, swapRB = false, noSwapRB = false;
+    bool onePerImage = false;
     cli::po::options_description d("patches options");
     model.add(d);
     d.add_options()
@@ -170,11 +169,6 @@ int runPatches(const std::vector<std::string>& args)
                                           "combine the N results with 'interp patches-merge'")
         ("batch", cli::po::value(&batch)->default_value(16), "images per forward pass")
         ("prefetch", cli::po::value(&prefetch)->default_value(2), "decoded batches queued ahead of the network")
-        ("size", cli::po::value(&size), "network input size W,H (default: from the model description)")
-        ("mean", cli::po::value(&mean), "mean subtracted per channel R,G,B (blobFromImage order)")
-        ("scale", cli::po::value(&scale), "pixel scale factor applied after the mean")
-        ("swap-rb", cli::po::bool_switch(&swapRB), "swap red and blue (BGR images to RGB networks)")
-        ("no-swap-rb", cli::po::bool_switch(&noSwapRB), "do not swap red and blue")
         ("threads", cli::po::value(&threads), "number of threads (cv::setNumThreads)");
     ro.add(d, false);
     cli::po::variables_map vm;
@@ -190,25 +184,9 @@ int runPatches(const std::vector<std::string>& args)
         throw cli::UsageError("--top, --batch and --prefetch must be positive");
     cli::applyThreads(threads);
 
-    cv::interp::ModelInfo info = model.resolve();
-    cv::interp::Preprocessing& prep = info.preprocessing;
-    if (!size.empty())
-        prep.size = cli::parseSize(size, "size");
-    if (!mean.empty())
-    {
-        std::vector<double> m = cli::parseNumbers(mean, "mean");
-        if (m.size() != 1 && m.size() != 3)
-            throw cli::UsageError("--mean takes one value or R,G,B");
-        prep.mean = m.size() == 1 ? cv::Scalar::all(m[0]) : cv::Scalar(m[0], m[1], m[2]);
-    }
-    if (scale != 0)
-        prep.scale = scale;
-    if (swapRB && noSwapRB)
-        throw cli::UsageError("--swap-rb and --no-swap-rb contradict each other");
-    if (swapRB || noSwapRB)
-        prep.swapRB = swapRB;
-    if (prep.size.area() == 0)
-        throw cli::UsageError("the model has no description with an input size: give --size W,H (and --mean, --scale, --swap-rb)");
+    const std::vector<cv::String> files = cli::listImageFiles(images, "images");
+    const cli::Model m = model.open();
+    const cv::interp::ModelInfo& info = m.info;
 
     cv::interp::PatchMiningParams params;
     params.layers.assign(layers.begin(), layers.end());
@@ -222,10 +200,6 @@ int runPatches(const std::vector<std::string>& args)
     if (!channels.empty())  // checked against each layer's channel count by minePatches
         params.channels = cv::interp::parseIndexList(channels, INT_MAX);
 
-    const std::vector<cv::String> files = cv::interp::listImages(images);
-    if (files.empty())
-        CV_Error(cv::Error::StsObjectNotFound, "no images found in '" + images + "' (looked for .png, .jpg, .jpeg, .bmp, "
-                                               ".tif, .tiff, .webp, .ppm, .pgm, .pnm files, recursively)");
     int shardTotal = 0;
     for (int i = params.shardIndex; i < (int)files.size(); i += params.shardCount)
         shardTotal++;
@@ -250,7 +224,7 @@ int runPatches(const std::vector<std::string>& args)
         std::cout << "wrote " << json << std::endl;
     }
     if (ro.wanted())
-        render(model.load(info), res, ro);
+        render(m.explainer, res, ro);
     return 0;
 }
 

@@ -63,7 +63,7 @@ struct SaliencyOptions
              "gradient | input-x-gradient | guided | deconvnet | gradcam | guided-gradcam | smoothgrad | ig")
             ("layer", cli::po::value(&layer), "Grad-CAM layer (default: the output of the last convolutional block)")
             ("samples", cli::po::value(&samples)->default_value(25), "SmoothGrad: noisy copies per image")
-            ("noise", cli::po::value(&noise)->default_value(0.15), "SmoothGrad: noise sigma as a fraction of the input range")
+            ("noise", cli::value(&noise, 0.15), "SmoothGrad: noise sigma as a fraction of the input range")
             ("seed", cli::po::value(&seed)->default_value(0), "SmoothGrad: noise seed; sanity check: random-weight seed")
             ("steps", cli::po::value(&steps)->default_value(50), "Integrated Gradients: steps (trapezoid rule, steps + 1 points)")
             ("baseline", cli::po::value(&baseline)->default_value("zero"),
@@ -78,7 +78,7 @@ struct SaliencyOptions
             ("overlay", cli::po::value(&overlay), "write the heatmap over the original image(s)")
             ("gradient-image", cli::po::value(&gradImage), "write the attribution as an image as guided-backprop "
                                                            "figures show it: mean at mid-gray, +-5 std at black / white")
-            ("alpha", cli::po::value(&alpha)->default_value(0.5), "--overlay: weight of the heatmap, 0..1")
+            ("alpha", cli::value(&alpha, 0.5), "--overlay: weight of the heatmap, 0..1")
             ("clip", cli::po::value(&clip)->default_value(100), "--out/--overlay: percentile shown at full strength")
             ("sanity-check", cli::po::value(&sanity), "cascading randomisation (Adebayo et al. 2018): write the maps "
                                                       "per level (trained, then one more layer randomised from the top "
@@ -156,10 +156,11 @@ int runSaliency(const std::vector<std::string>& args)
                                              "[--out MAP.png] [--overlay OVERLAY.png]"))
         return 0;
     cli::applyThreads(opt.threads);
-    const ci::ModelInfo info = model.resolve();
-    cli::Input in = input.load(info);
     const ci::AttributionParams params = opt.params();
-    cv::Ptr<ci::Explainer> ex = model.load(info);
+    const cli::Model m = model.open(input.blobSize());
+    const ci::ModelInfo& info = m.info;
+    const cv::Ptr<ci::Explainer>& ex = m.explainer;
+    cli::Input in = input.load(info);
 
     std::vector<ci::Target> targets = target.resolve(*ex, *ex->forward(in.blob));
     ci::Attribution a = ci::attribute(ex, in.blob, targets, params);

@@ -28,13 +28,13 @@ int runSegment(const std::vector<std::string>& args)
         ("method", cli::po::value(&method)->default_value("gradcam"),
          "saliency method seeding GrabCut: gradient | input-x-gradient | guided | deconvnet | gradcam | "
          "guided-gradcam | smoothgrad | ig | occlusion")
-        ("fg", cli::po::value(&sp.fgPercentile)->default_value(sp.fgPercentile),
+        ("fg", cli::value(&sp.fgPercentile, sp.fgPercentile),
          "map values above this percentile are sure object (GC_FGD)")
-        ("probable-fg", cli::po::value(&sp.probableFgPercentile)->default_value(sp.probableFgPercentile),
+        ("probable-fg", cli::value(&sp.probableFgPercentile, sp.probableFgPercentile),
          "values above this percentile are probable object (GC_PR_FGD)")
-        ("bg", cli::po::value(&sp.bgPercentile)->default_value(sp.bgPercentile),
+        ("bg", cli::value(&sp.bgPercentile, sp.bgPercentile),
          "values below this percentile are sure background (GC_BGD); the rest probable background")
-        ("smooth", cli::po::value(&sp.smoothSigma)->default_value(sp.smoothSigma),
+        ("smooth", cli::value(&sp.smoothSigma, sp.smoothSigma),
          "Gaussian smoothing of the map, sigma as a fraction of the image diagonal (0: none)")
         ("iterations", cli::po::value(&sp.iterations)->default_value(sp.iterations), "GrabCut iterations")
         ("out", cli::po::value(&out), "write the object mask (255 on the object, 0 elsewhere), original image size")
@@ -51,9 +51,10 @@ int runSegment(const std::vector<std::string>& args)
     if (out.empty() && cutout.empty() && seedsOut.empty() && overlay.empty() && truth.empty())
         throw cli::UsageError("nothing to do: give --out MASK.png (and/or --cutout, --seeds, --overlay, --truth)");
     cli::applyThreads(threads);
-    const ci::ModelInfo info = model.resolve();
+    const cli::Model m = model.open(input.blobSize());
+    const ci::ModelInfo& info = m.info;
+    const cv::Ptr<ci::Explainer>& ex = m.explainer;
     const cli::Input in = input.load(info);
-    const cv::Ptr<ci::Explainer> ex = model.load(info);
     const std::vector<ci::Target> targets = target.resolve(*ex, *ex->forward(in.blob));
     if (!truth.empty() && in.blob.size[0] != 1)
         throw cli::UsageError("--truth compares one image with its mask: give a single image");

@@ -99,9 +99,8 @@ int runVisualize(const std::vector<std::string>& args)
     cli::ModelOptions model;
     int cls = -1, threads = 0, benchRuns = 0;
     std::vector<std::string> channels;
-    std::string neuron, deepdream, outputLayer, init = "zeros", optimizer, out, size, inputSize, history, mean;
-    bool allClasses = false, strong = false, noDecorrelate = false, swapRB = false, noSwapRB = false, logProb = false;
-    double scale = 0;
+    std::string neuron, deepdream, outputLayer, init = "noise", optimizer, out, imageSize, history;
+    bool allClasses = false, strong = false, noDecorrelate = false, logProb = false;
     cli::po::options_description d("visualize options");
     model.add(d);
     d.add_options()
@@ -118,7 +117,8 @@ int runVisualize(const std::vector<std::string>& args)
         ("iterations,n", cli::po::value<int>(), "gradient steps per octave (default 128)")
         ("lr", cli::po::value<double>(), "learning rate (default 0.05)")
         ("optimizer", cli::po::value(&optimizer), "adam (default) or normalized (x += lr * g / mean|g|)")
-        ("init", cli::po::value(&init), "zeros (the mean colour, default), uniform, gaussian (= noise), or an image FILE")
+        ("init", cli::po::value(&init), "noise (= gaussian: seeded noise around the mean colour, default), uniform, "
+                                        "zeros (the flat mean colour; can have a zero gradient), or an image FILE")
         ("init-noise", cli::po::value<double>(), "noise amplitude in grey levels for uniform/gaussian (default 20)")
         ("seed", cli::po::value<int>(), "seed of the noise and the random transformations (default 0)")
         ("l2", cli::po::value<double>(), "L2 decay weight")
@@ -134,14 +134,9 @@ int runVisualize(const std::vector<std::string>& args)
         ("no-decorrelate", cli::po::bool_switch(&noDecorrelate), "with --fourier: no colour decorrelation")
         ("strong", cli::po::bool_switch(&strong), "the strong setting: --fourier --jitter 4 --scale-jitter 0.05 --rotate 5 "
                                                   "(explicit options override it)")
-        ("size", cli::po::value(&size), "size W,H of the result (default: the network input size)")
+        ("image-size", cli::po::value(&imageSize), "size W,H of the result (default: the network input size)")
         ("octaves", cli::po::value<int>(), "multi-octave upscaling: number of octaves (default 1)")
         ("octave-scale", cli::po::value<double>(), "size ratio between octaves (default 1.4)")
-        ("input-size", cli::po::value(&inputSize), "network input size W,H (default: from the model description)")
-        ("mean", cli::po::value(&mean), "preprocessing mean R,G,B (default: from the model description)")
-        ("scale", cli::po::value(&scale), "preprocessing scale (default: from the model description)")
-        ("swap-rb", cli::po::bool_switch(&swapRB), "the network takes RGB (BGR images are swapped)")
-        ("no-swap-rb", cli::po::bool_switch(&noSwapRB), "the network takes the images' channel order")
         ("history", cli::po::value(&history), "write the objective of every step as CSV (step,sample,objective)")
         ("out,o", cli::po::value(&out), "output image (.png), or directory with --all-classes")
         ("threads", cli::po::value(&threads), "number of threads (cv::setNumThreads)")
@@ -158,8 +153,6 @@ int runVisualize(const std::vector<std::string>& args)
     if (modes != 1)
         throw cli::UsageError("give exactly one of --class, --neuron, --channels, --deepdream and --all-classes");
     const bool toDirectory = allClasses || !channels.empty();
-    if (vm.count("class") && cls < 0)
-        throw cli::UsageError("--class must be >= 0");
     if (out.empty() && benchRuns <= 0)
         throw cli::UsageError("--out is required");
     if ((!outputLayer.empty() || logProb) && !neuron.empty() + !channels.empty() + !deepdream.empty() > 0)
@@ -209,29 +202,13 @@ int runVisualize(const std::vector<std::string>& args)
     }
     if (!deepdream.empty() && p.init != interp::SYNTHESIS_INIT_IMAGE)
         throw cli::UsageError("--deepdream starts from a real image: give --init FILE");
-    if (!size.empty())
-        p.imageSize = cli::parseSize(size, "size");
+    if (!imageSize.empty())
+        p.imageSize = cli::parseSize(imageSize, "image-size");
 
-    const interp::ModelInfo info = model.resolve();
-    interp::Preprocessing prep = info.preprocessing;
-    if (!inputSize.empty())
-        prep.size = cli::parseSize(inputSize, "input-size");
-    if (!mean.empty())
-    {
-        std::vector<double> m = cli::parseNumbers(mean, "mean");
-        if (m.size() != 1 && m.size() != 3)
-            throw cli::UsageError("--mean takes one value or R,G,B");
-        prep.mean = m.size() == 1 ? cv::Scalar::all(m[0]) : cv::Scalar(m[0], m[1], m[2]);
-    }
-    if (scale != 0)
-        prep.scale = scale;
-    if (swapRB && noSwapRB)
-        throw cli::UsageError("--swap-rb and --no-swap-rb contradict each other");
-    if (swapRB) prep.swapRB = true;
-    if (noSwapRB) prep.swapRB = false;
-    if (prep.size.area() == 0 && p.imageSize.area() == 0)
-        throw cli::UsageError("the model has no description of its input size: give --input-size W,H");
-    cv::Ptr<interp::Explainer> ex = model.load(info);
+    const cli::Model m = model.open(p.imageSize);
+    const interp::ModelInfo& info = m.info;
+    const interp::Preprocessing& prep = info.preprocessing;
+    const cv::Ptr<interp::Explainer>& ex = m.explainer;
 
     // The objective: one term, or one class per sample.
     std::vector<interp::ObjectiveTerm> terms;
@@ -331,6 +308,8 @@ int runVisualize(const std::vector<std::string>& args)
             sheetCol.push_back((int)n % 5);
         }
     }
+    if (!r.warning().empty())
+        std::cerr << "interp visualize: warning: " << r.warning() << std::endl;
     if (!history.empty())
     {
         std::ostringstream csv;

@@ -466,13 +466,12 @@ std::vector<float> occlusionFillColor(const Preprocessing& prep, const Scalar& r
     for (int i = 0; i < 3; i++)
         if (rgb[i] < 0 || rgb[i] > 255)
             CV_Error(Error::StsBadArg, cv::format("colour component %g is outside 0..255", rgb[i]));
-    const double scale = prep.scale == 0 ? 1.0 : prep.scale;
     std::vector<float> v;
     if (channels == 1)
     {
         if (rgb[0] != rgb[1] || rgb[1] != rgb[2])
             CV_Error(Error::StsBadArg, "a one-channel network takes a grey fill colour (R = G = B)");
-        v.push_back((float)((rgb[0] - prep.mean[0]) * scale));
+        v.push_back((float)((rgb[0] - prep.mean[0]) * prep.channelScale(0)));
         return v;
     }
     if (channels != 3)
@@ -483,7 +482,7 @@ std::vector<float> occlusionFillColor(const Preprocessing& prep, const Scalar& r
     for (int c = 0; c < 3; c++)
     {
         const double pixel = prep.swapRB ? rgb[c] : bgr[c];
-        v.push_back((float)((pixel - prep.mean[c]) * scale));
+        v.push_back((float)((pixel - prep.mean[c]) * prep.channelScale(c)));
     }
     return v;
 }

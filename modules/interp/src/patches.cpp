@@ -129,7 +129,7 @@ String resolveLayer(dnn::Net& net, const String& name)
 
 /* cv::dnn::blobFromImages in one pass for the common case of 8-bit BGR images already of the network size (no
    resize, no crop), with the same float operations in the same order, so the blob is bit-identical: blob channel j =
-   (float(pixel of image channel j, or 2 - j with swapRB) - float(mean[j])) * float(scale). blobFromImages converts,
+   (float(pixel of image channel j, or 2 - j with swapRB) - float(mean[j])) * float(scale) / float(std[j]). blobFromImages converts,
    subtracts, scales and splits in four passes; for small networks that cost as much as decoding the PNG. Returns
    false (and the caller uses Preprocessing::toBlob) for anything else. */
 bool toBlobDirect(const std::vector<Mat>& imgs, const Preprocessing& prep, Mat& blob)
@@ -143,6 +143,7 @@ bool toBlobDirect(const std::vector<Mat>& imgs, const Preprocessing& prep, Mat& 
     blob.create(std::vector<int>{ N, 3, H, W }, CV_32F);
     const float scale = (float)prep.scale;
     const float mean[3] = { (float)prep.mean[0], (float)prep.mean[1], (float)prep.mean[2] };
+    const float sd[3] = { (float)prep.std[0], (float)prep.std[1], (float)prep.std[2] };
     for (int n = 0; n < N; n++)
         for (int j = 0; j < 3; j++)
         {
@@ -151,8 +152,12 @@ bool toBlobDirect(const std::vector<Mat>& imgs, const Preprocessing& prep, Mat& 
             for (int y = 0; y < H; y++)
             {
                 const uchar* p = imgs[n].ptr<uchar>(y) + src;
-                for (int x = 0; x < W; x++, p += 3)
-                    *d++ = ((float)*p - mean[j]) * scale;
+                if (sd[j] == 1.f)
+                    for (int x = 0; x < W; x++, p += 3)
+                        *d++ = ((float)*p - mean[j]) * scale;
+                else
+                    for (int x = 0; x < W; x++, p += 3)
+                        *d++ = ((float)*p - mean[j]) * scale / sd[j];
             }
         }
     return true;

@@ -3,6 +3,7 @@
 
 // Mining results as JSON (written by hand, read with cv::FileStorage) and the exact merge of shards.
 #include "precomp.hpp"
+#include "json.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -17,56 +18,6 @@ namespace {
 const char* kFormat = "interp-patches";
 const int kVersion = 1;
 
-String jsonString(const String& s)
-{
-    String out = "\"";
-    for (char c : s)
-    {
-        switch (c)
-        {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if ((unsigned char)c < 0x20)
-                out += cv::format("\\u%04x", (unsigned char)c);
-            else
-                out += c;
-        }
-    }
-    return out + "\"";
-}
-
-//! Shortest decimal form that reads back as the same double.
-String jsonNumber(double v)
-{
-    for (int digits = 6; digits <= 17; digits++)
-    {
-        String s = cv::format("%.*g", digits, v);
-        if (std::strtod(s.c_str(), nullptr) == v)
-            return s;
-    }
-    return cv::format("%.17g", v);
-}
-
-//! A float with 9 significant digits: enough to identify every float32 exactly.
-String jsonFloat(float v)
-{
-    return cv::format("%.9g", (double)v);
-}
-
-template<typename T, typename F>
-String jsonArray(const std::vector<T>& v, F fn)
-{
-    String s = "[";
-    for (size_t i = 0; i < v.size(); i++)
-        s += (i ? ", " : "") + fn(v[i]);
-    return s + "]";
-}
-
-String intString(int v) { return std::to_string(v); }
 
 [[noreturn]] void badFile(const String& path, const String& what)
 {
@@ -98,7 +49,8 @@ String baseName(const String& p)
 
 bool samePreprocessing(const Preprocessing& a, const Preprocessing& b)
 {
-    return a.size == b.size && a.scale == b.scale && a.mean == b.mean && a.swapRB == b.swapRB && a.crop == b.crop;
+    return a.size == b.size && a.scale == b.scale && a.mean == b.mean && a.std == b.std && a.swapRB == b.swapRB &&
+           a.crop == b.crop;
 }
 
 }  // namespace
@@ -110,26 +62,24 @@ void writePatchResult(const String& path, const PatchMiningResult& r)
     const Preprocessing& p = r.preprocessing;
     std::ostringstream s;
     s << "{\n";
-    s << "  \"format\": " << jsonString(kFormat) << ",\n";
+    s << "  \"format\": " << json::str(kFormat) << ",\n";
     s << "  \"version\": " << kVersion << ",\n";
-    s << "  \"model\": " << jsonString(r.model) << ",\n";
-    s << "  \"config\": " << jsonString(r.config) << ",\n";
-    s << "  \"preprocessing\": {\"size\": [" << p.size.width << ", " << p.size.height << "], \"scale\": "
-      << jsonNumber(p.scale) << ", \"mean\": [" << jsonNumber(p.mean[0]) << ", " << jsonNumber(p.mean[1]) << ", "
-      << jsonNumber(p.mean[2]) << ", " << jsonNumber(p.mean[3]) << "], \"swap_rb\": " << (p.swapRB ? 1 : 0)
-      << ", \"crop\": " << (p.crop ? 1 : 0) << "},\n";
-    s << "  \"dataset\": {\"source\": " << jsonString(r.source) << ", \"images\": " << r.datasetSize
-      << ", \"hash\": " << jsonString(r.datasetHash) << ", \"shard_count\": " << r.shardCount
-      << ", \"shards\": " << jsonArray(r.shards, intString) << ",\n";
+    s << "  \"model\": " << json::str(r.model) << ",\n";
+    s << "  \"config\": " << json::str(r.config) << ",\n";
+    s << "  \"preprocessing\": {\"size\": [" << p.size.width << ", " << p.size.height << "], "
+      << json::preprocessingMembers(p) << "},\n";
+    s << "  \"dataset\": {\"source\": " << json::str(r.source) << ", \"images\": " << r.datasetSize
+      << ", \"hash\": " << json::str(r.datasetHash) << ", \"shard_count\": " << r.shardCount
+      << ", \"shards\": " << json::array(r.shards, json::integer) << ",\n";
     s << "              \"processed\": " << r.imagesProcessed << ", \"skipped\": " << r.imagesSkipped
-      << ", \"skipped_files\": " << jsonArray(r.skippedFiles, jsonString) << "},\n";
+      << ", \"skipped_files\": " << json::array(r.skippedFiles, json::str) << "},\n";
     s << "  \"top_k\": " << r.topK << ",\n";
     s << "  \"one_per_image\": " << (r.onePerImage ? 1 : 0) << ",\n";
     s << "  \"layers\": [";
     for (size_t l = 0; l < r.layers.size(); l++)
     {
-        s << (l ? "," : "") << "\n    {\"name\": " << jsonString(r.layers[l]) << ", \"shape\": "
-          << jsonArray(r.layerShapes[l], intString) << ",\n     \"channels\": [";
+        s << (l ? "," : "") << "\n    {\"name\": " << json::str(r.layers[l]) << ", \"shape\": "
+          << json::array(r.layerShapes[l], json::integer) << ",\n     \"channels\": [";
         for (size_t k = 0; k < r.channels[l].size(); k++)
         {
             const int c = r.channels[l][k];
@@ -139,8 +89,8 @@ void writePatchResult(const String& path, const PatchMiningResult& r)
             {
                 if (e.layer != r.layers[l] || e.channel != c)
                     continue;
-                s << (first ? "" : ",") << "\n        {\"image\": " << e.image << ", \"file\": " << jsonString(e.file)
-                  << ", \"y\": " << e.y << ", \"x\": " << e.x << ", \"value\": " << jsonFloat(e.value) << "}";
+                s << (first ? "" : ",") << "\n        {\"image\": " << e.image << ", \"file\": " << json::str(e.file)
+                  << ", \"y\": " << e.y << ", \"x\": " << e.x << ", \"value\": " << json::floatNumber(e.value) << "}";
                 first = false;
             }
             s << "]}";
@@ -179,12 +129,9 @@ PatchMiningResult readPatchResult(const String& path)
     if (size.size() != 2)
         badFile(path, "preprocessing size must be [width, height]");
     r.preprocessing.size = Size(size[0], size[1]);
-    r.preprocessing.scale = (double)need(path, pre, "scale");
-    const FileNode mean = need(path, pre, "mean");
-    for (int i = 0; i < 4 && i < (int)mean.size(); i++)
-        r.preprocessing.mean[i] = (double)mean[i];
-    r.preprocessing.swapRB = (int)pre["swap_rb"] != 0;
-    r.preprocessing.crop = (int)pre["crop"] != 0;
+    need(path, pre, "scale");
+    need(path, pre, "mean");
+    json::readPreprocessingMembers(pre, r.preprocessing);
     const FileNode ds = need(path, root, "dataset");
     r.source = (String)ds["source"];
     r.datasetSize = (int)need(path, ds, "images");

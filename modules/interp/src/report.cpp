@@ -18,9 +18,17 @@ String writeReport(const ModelInfo& model, const String& outDir, const ReportPar
     return writeReport(model, outDir, params, ReportProgress());
 }
 
-String writeReport(const ModelInfo& model, const String& outDir_, const ReportParams& params,
+String writeReport(const ModelInfo& model, const String& outDir, const ReportParams& params,
                    const ReportProgress& progress)
 {
+    return writeReport(readNet(model.model, model.config), model, outDir, params, progress);
+}
+
+String writeReport(const Ptr<Explainer>& explainer, const ModelInfo& model, const String& outDir_,
+                   const ReportParams& params, const ReportProgress& progress)
+{
+    // Everything is checked before any long work: the parameters, the model (it runs on one blob and has as many
+    // class names as scores), the images, the methods, the layers and the evaluation set.
     String outDir = outDir_;
     while (outDir.size() > 1 && outDir.back() == '/')
         outDir.pop_back();
@@ -34,12 +42,13 @@ String writeReport(const ModelInfo& model, const String& outDir_, const ReportPa
     CV_CheckGT(params.patchChannels, 0, "ReportParams::patchChannels must be positive");
     CV_CheckGT(params.patchTop, 0, "ReportParams::patchTop must be positive");
     CV_CheckGT(params.synthesisIterations, 0, "ReportParams::synthesisIterations must be positive");
+    CV_CheckGT(params.synthesisClasses, 0, "ReportParams::synthesisClasses must be positive");
     CV_CheckGT(params.shortcutCount, 0, "ReportParams::shortcutCount must be positive");
 
     report::Context c;
-    c.model = model;
+    c.explainer = explainer;
+    c.model = describeModel(explainer, model);
     c.params = params;
-    c.explainer = readNet(model.model, model.config);
     c.files = params.images.empty() ? demoImages() : params.images;
     if (c.files.empty())
         CV_Error(Error::StsBadArg, "no images to explain: give at least one image");
@@ -51,10 +60,10 @@ String writeReport(const ModelInfo& model, const String& outDir_, const ReportPa
                                       "cv::imread can decode");
         c.images.push_back(img);
     }
-    c.blob = model.preprocessing.toBlob(c.images);
-    Mat scores;
-    c.predicted = predictClasses(c.explainer, c.blob, scores);
-    c.probabilities = report::softmaxRows(scores);
+    c.blob = c.model.preprocessing.toBlob(c.images);
+    const Ptr<Tape> tape = c.explainer->forward(c.blob);
+    c.predicted = predictClasses(*c.explainer, *tape);
+    c.probabilities = softmaxRows(tape->output(c.model.logitsLayer).reshape(1, c.blob.size[0]));
     for (int k : c.predicted)
         c.targets.push_back(Target::classScore(k));
     c.methods = params.methods.empty() ? saliencyMethodNames() : params.methods;
@@ -62,12 +71,37 @@ String writeReport(const ModelInfo& model, const String& outDir_, const ReportPa
     for (const String& m : c.methods)
         if (std::find(known.begin(), known.end(), m) == known.end())
             saliencyMaps(c.explainer, c.blob, c.targets, m);  // raises the "unknown method" error with the list
+    if (!params.segmentationMethod.empty() &&
+        std::find(known.begin(), known.end(), params.segmentationMethod) == known.end())
+        saliencyMaps(c.explainer, c.blob, c.targets, params.segmentationMethod);
+    // The occlusion square covers the same share of any input: 16 px with stride 8 at 112 px, 32 / 16 at 224.
+    const int side = std::min(c.blob.size[2], c.blob.size[3]);
+    c.saliency.occlusion.window = std::max(4, cvRound(side / 7.0));
+    c.saliency.occlusion.stride = std::max(1, c.saliency.occlusion.window / 2);
     const MatShape inputShape = { 1, c.blob.size[1], c.blob.size[2], c.blob.size[3] };
     if (params.layers.empty())
         c.layers = report::blockOutputs(*c.explainer, inputShape);
     else
         for (const String& l : params.layers)
             c.layers.push_back(c.explainer->graph().layer(c.explainer->graph().require(l)).name);
+    // Ground truth only where it exists: the images given with masks, else the model's own evaluation set.
+    const String evalDir = params.evaluationImages.empty() ? c.model.evaluationImages : params.evaluationImages;
+    if (!evalDir.empty())
+    {
+        c.evaluationDir = evalDir;
+        c.evaluationSet = readGroundTruth(evalDir, params.evaluationMasks, params.evaluationCount);
+        if (c.evaluationSet.images.empty())
+            CV_Error(Error::StsObjectNotFound, "no image with a mask in '" + evalDir + "': the evaluation needs images "
+                                               "with object masks (DIR/masks/<same file name>)");
+    }
+    else if (!params.evaluationMasks.empty())
+        CV_Error(Error::StsBadArg, "evaluation masks were given without the images they belong to: give the images "
+                                   "with masks too (--eval-images DIR)");
+    c.patchFiles = !params.patchImages.empty() ? listImages(params.patchImages)
+                   : !c.evaluationSet.images.empty() ? c.evaluationSet.images
+                                                     : c.files;
+    if (c.patchFiles.empty())
+        CV_Error(Error::StsObjectNotFound, "no images to mine patches from in '" + params.patchImages + "'");
 
     const String tmp = outDir + ".partial-" + std::to_string((long)::getpid());
     fs::removeTree(tmp);

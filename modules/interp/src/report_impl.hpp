@@ -29,19 +29,19 @@ struct Context
     std::vector<Target> targets;       //!< predicted-class targets
     std::vector<String> layers;        //!< layers shown in the activation and patch sections
     std::vector<String> methods;       //!< saliency methods
+    SaliencyParams saliency;           //!< their settings (the occlusion window follows the input size)
     std::vector<std::vector<Mat> > maps;  //!< per method, per image: saliency map (network input size)
     std::vector<double> methodSeconds; //!< per method: time for the whole batch
 
-    GroundTruthSet evaluationSet;
+    String evaluationDir;              //!< folder of the images with masks (empty when there are none)
+    GroundTruthSet evaluationSet;      //!< those images and masks
     EvaluationReport evaluation;       //!< empty `methods` when not computed
+    std::vector<String> patchFiles;    //!< images mined for top patches
 };
 
 //! Layers worth showing: the output of each convolutional block (a layer with weights and a spatial output, followed
 //! through same-shape single consumers), in network order.
 std::vector<String> blockOutputs(const Explainer& explainer, const MatShape& inputShape);
-
-//! Row-wise softmax of N x K class scores (what the pages show as probabilities).
-Mat softmaxRows(const Mat& scores);
 
 //! The computation-only parts, run before any section is written.
 void computeSaliency(Context& c);

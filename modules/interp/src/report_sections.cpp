@@ -6,6 +6,7 @@
 #include "filesystem.hpp"
 #include "report_impl.hpp"
 
+#include <opencv2/core/utils/filesystem.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include <chrono>
@@ -92,21 +93,6 @@ String caption(const Context& c, int n)
 
 }  // namespace
 
-Mat softmaxRows(const Mat& scores)
-{
-    Mat p(scores.size(), CV_32F);
-    for (int n = 0; n < scores.rows; n++)
-    {
-        double hi;
-        minMaxLoc(scores.row(n), nullptr, &hi);
-        Mat e;
-        exp(scores.row(n) - Scalar::all(hi), e);
-        e /= sum(e)[0];
-        e.copyTo(p.row(n));
-    }
-    return p;
-}
-
 std::vector<String> blockOutputs(const Explainer& ex, const MatShape& inputShape)
 {
     const Graph& G = ex.graph();
@@ -141,16 +127,17 @@ void computeSaliency(Context& c)
     for (const String& m : c.methods)
     {
         const Clock::time_point t0 = Clock::now();
-        c.maps.push_back(saliencyMaps(c.explainer, c.blob, c.targets, m));
+        c.maps.push_back(saliencyMaps(c.explainer, c.blob, c.targets, m, c.saliency));
         c.methodSeconds.push_back(secondsSince(t0));
     }
 }
 
 void computeEvaluation(Context& c)
 {
-    const String dir = c.params.evaluationImages.empty() ? dataDirectory() + "/scenes/test" : c.params.evaluationImages;
-    c.evaluationSet = readGroundTruth(dir, c.params.evaluationMasks, c.params.evaluationCount);
+    if (c.evaluationSet.images.empty())
+        return;
     EvaluationParams ep;
+    ep.saliency = c.saliency;
     ep.methods = c.methods;
     ep.sanityImages = c.params.sanityImages;
     ep.perturbation.steps = 16;  // deletion / insertion curves of 17 points: enough for a table, half the cost
@@ -168,10 +155,11 @@ void sectionModel(Context& c)
     std::vector<std::vector<String> > rows = {
         { "name", c.model.name },
         { "model file", c.model.model },
-        { "input", cv::format("%d x %d x %d (N x C x H x W blob from cv::dnn::blobFromImage: scale %.5g, swapRB %s, "
-                              "crop %s)", c.blob.size[1], c.blob.size[2], c.blob.size[3], c.model.preprocessing.scale,
-                              c.model.preprocessing.swapRB ? "yes" : "no", c.model.preprocessing.crop ? "yes" : "no") },
-        { "classes", cv::format("%d", c.probabilities.cols) },
+        { "input", cv::format("%d x %d x %d blob", c.blob.size[1], c.blob.size[2], c.blob.size[3]) },
+        { "preprocessing", c.model.preprocessing.describe() },
+        { "classes", cv::format("%d%s", c.probabilities.cols, c.model.classNames.empty() ? " (no class names)" : "") },
+        { "class scores", c.model.logitsLayer + (c.model.probLayer.empty() ? String() : " (probabilities: " +
+                                                                                        c.model.probLayer + ")") },
         { "layers", cv::format("%d", c.explainer->graph().size()) },
     };
     if (!c.model.config.empty())
@@ -276,19 +264,14 @@ void sectionPatches(Context& c)
         page.paragraph("No layer with a spatial output was found.");
         return;
     }
-    const String source = c.params.patchImages.empty()
-                              ? (c.params.evaluationImages.empty() ? dataDirectory() + "/scenes/test"
-                                                                   : c.params.evaluationImages)
-                              : c.params.patchImages;
-    std::vector<String> images = listImages(source);
-    images.erase(std::remove_if(images.begin(), images.end(),
-                                [](const String& f) { return f.find("/masks/") != String::npos; }),
-                 images.end());
+    const std::vector<String>& images = c.patchFiles;
     PatchMiningParams mp;
     mp.layers = layers;
     mp.topK = c.params.patchTop;
     mp.onePerImage = true;
-    mp.source = source;
+    mp.source = !c.params.patchImages.empty() ? c.params.patchImages
+                : !c.evaluationSet.images.empty() ? c.evaluationDir
+                                                  : String("the explained images");
     for (int k = 0; k < c.params.patchChannels; k++)
         mp.channels.push_back(k);
     // Channels beyond a layer's width are not mined: mine each layer with the channels it has.
@@ -317,7 +300,7 @@ void sectionPatches(Context& c)
 void sectionOcclusion(Context& c)
 {
     html::Page& page = *c.page;
-    const OcclusionParams op;
+    const OcclusionParams& op = c.saliency.occlusion;
     page.section("occlusion", "Occlusion",
                  html::escape(cv::format("A %d x %d grey square slides over the image with stride %d; the map shows how "
                                          "much the predicted class probability drops when the square covers each "
@@ -335,7 +318,7 @@ void sectionOcclusion(Context& c)
     else
     {
         const Clock::time_point t0 = Clock::now();
-        maps = saliencyMaps(c.explainer, c.blob, c.targets, "occlusion");
+        maps = saliencyMaps(c.explainer, c.blob, c.targets, "occlusion", c.saliency);
         seconds = secondsSince(t0);
     }
     std::vector<Mat> tiles;
@@ -411,7 +394,7 @@ void sectionSegmentation(Context& c)
                                   : "")));
     const auto it = std::find(c.methods.begin(), c.methods.end(), method);
     std::vector<Mat> maps = it != c.methods.end() ? c.maps[it - c.methods.begin()]
-                                                  : saliencyMaps(c.explainer, c.blob, c.targets, method);
+                                                  : saliencyMaps(c.explainer, c.blob, c.targets, method, c.saliency);
     std::vector<Mat> rows;
     String ious;
     for (size_t n = 0; n < c.images.size(); n++)
@@ -444,19 +427,31 @@ void sectionSynthesis(Context& c)
     html::Page& page = *c.page;
     if (!c.params.synthesis)
         return;
-    page.section("synthesis", "What each class looks like to the network",
-                 html::escape("Synthetic images found by gradient ascent on the pixels (Simonyan et al. 2014): "
-                              "each maximises the log-probability of one class, from a uniform image, coarse to fine "
-                              "over three octaves with random jitter."));
+    // Every class of a small label set; for large ones (ImageNet's 1000) the classes the images are predicted as.
     const int K = c.probabilities.cols;
+    std::vector<int> classes;
+    if (K <= c.params.synthesisClasses)
+        for (int k = 0; k < K; k++)
+            classes.push_back(k);
+    else
+        for (int k : c.predicted)
+            if (std::find(classes.begin(), classes.end(), k) == classes.end() &&
+                (int)classes.size() < c.params.synthesisClasses)
+                classes.push_back(k);
+    page.section("synthesis", "What each class looks like to the network",
+                 html::escape(cv::format("Synthetic images found by gradient ascent on the pixels (Simonyan et al. "
+                                         "2014): each maximises the log-probability of one class, from noise around "
+                                         "the mean colour, coarse to fine over three octaves with random jitter. %s",
+                                         (int)classes.size() == K ? "One image per class."
+                                                                  : "The classes predicted for the images above.")));
     std::vector<ObjectiveTerm> terms;
-    for (int k = 0; k < K; k++)
+    for (size_t i = 0; i < classes.size(); i++)
     {
-        terms.push_back(ObjectiveTerm::classLogProbability(k));
-        terms.back().sample = k;
+        terms.push_back(ObjectiveTerm::classLogProbability(classes[i]));
+        terms.back().sample = (int)i;
     }
     SynthesisParams p;
-    p.batch = K;
+    p.batch = (int)classes.size();
     p.iterations = c.params.synthesisIterations;
     p.octaves = 3;
     p.octaveScale = 2;
@@ -470,19 +465,30 @@ void sectionSynthesis(Context& c)
     const std::vector<int> back = predictClasses(c.explainer, c.model.preprocessing.toBlob(r.images), scores);
     const Mat prob = softmaxRows(scores);
     std::vector<String> names, captions;
-    for (int k = 0; k < K; k++)
+    for (size_t i = 0; i < classes.size(); i++)
     {
-        names.push_back("synthesis_class_" + std::to_string(k));
-        captions.push_back(cv::format("%s (classified as %s, p = %.2f)", c.model.className(k).c_str(),
-                                      c.model.className(back[k]).c_str(), prob.at<float>(k, back[k])));
+        names.push_back("synthesis_class_" + std::to_string(classes[i]));
+        captions.push_back(cv::format("%s (classified as %s, p = %.2f)%s", c.model.className(classes[i]).c_str(),
+                                      c.model.className(back[i]).c_str(), prob.at<float>((int)i, back[i]),
+                                      r.stalled[i] ? " - did not move: the start image" : ""));
     }
     page.figureRow(names, r.images, captions, displayWidth(r.images[0], 128));
-    page.paragraph(cv::format("%d images, %d steps each, %.1f s.", K, r.iterations, seconds));
+    page.paragraph(cv::format("%d images, %d steps each, %.1f s.", (int)classes.size(), r.iterations, seconds));
+    if (!r.warning().empty())
+        page.paragraph("Warning: " + r.warning() + ".");
 }
 
 void sectionEvaluation(Context& c)
 {
     html::Page& page = *c.page;
+    if (c.evaluation.methods.empty())
+    {
+        page.section("evaluation", "How faithful is each map?",
+                     html::escape("Not measured: the metrics (GrabCut IoU, pointing game, mass in mask, deletion / "
+                                  "insertion) need images with object masks. Give them with --eval-images DIR "
+                                  "(object masks in DIR/masks/, same file names)."));
+        return;
+    }
     page.section("evaluation", "How faithful is each map?",
                  html::escape(cv::format(
                      "Every method on %d scenes with ground-truth object masks, explaining the predicted class "
@@ -530,6 +536,16 @@ void sectionShortcut(Context& c)
         std::find(models.begin(), models.end(), "resnet_fmnist") == models.end())
         return;
     html::Page& page = *c.page;
+    // The comparison is made with the embedded Fashion-MNIST models on their scenes: it belongs to their reports.
+    const String embeddedDir = utils::fs::canonical(dataDirectory() + "/models") + "/";
+    if (utils::fs::canonical(c.model.model).compare(0, embeddedDir.size(), embeddedDir) != 0)
+    {
+        page.section("shortcut", "Shortcut learning made visible",
+                     html::escape("This comparison of the embedded resnet_fmnist and resnet_shortcut models is part of "
+                                  "the reports of the embedded models (interp report --model resnet_fmnist); see "
+                                  "doc/evaluation.md."));
+        return;
+    }
     page.section("shortcut", "Shortcut learning made visible",
                  html::escape("resnet_shortcut was trained on scenes whose background colour gives the class away "
                               "(like a boat classifier that learned to detect water). On scenes where the background "

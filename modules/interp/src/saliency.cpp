@@ -23,9 +23,13 @@ std::vector<int> predictClasses(const Ptr<Explainer>& explainer, InputArray blob
     CV_Assert(!explainer.empty());
     const Mat blob = blob_.getMat();
     CV_CheckEQ(blob.dims, 4, "predictClasses needs an N x C x H x W input blob");
-    const Ptr<Tape> tape = explainer->forward(blob);
-    const Mat scores = tape->outputs(explainer->graph().scoreLayer())[0];
-    const int N = tape->batchSize();
+    return predictClasses(*explainer, *explainer->forward(blob), scoresOut);
+}
+
+std::vector<int> predictClasses(const Explainer& explainer, const Tape& tape, OutputArray scoresOut)
+{
+    const Mat scores = tape.outputs(explainer.graph().scoreLayer())[0];
+    const int N = tape.batchSize();
     const int K = (int)(scores.total() / N);
     std::vector<int> classes(N);
     Mat flat = scores.reshape(1, N);
@@ -36,8 +40,28 @@ std::vector<int> predictClasses(const Ptr<Explainer>& explainer, InputArray blob
         classes[n] = maxLoc.x;
     }
     if (scoresOut.needed())
-        flat.reshape(1, N).colRange(0, K).copyTo(scoresOut);
+        flat.colRange(0, K).copyTo(scoresOut);
     return classes;
+}
+
+Mat softmaxRows(InputArray scores_)
+{
+    const Mat scores = scores_.getMat();
+    CV_CheckEQ(scores.dims, 2, "softmaxRows needs an N x K matrix of class scores");
+    Mat s;
+    scores.convertTo(s, CV_64F);
+    Mat p(s.size(), CV_32F);
+    for (int n = 0; n < s.rows; n++)
+    {
+        const double* v = s.ptr<double>(n);
+        const double hi = *std::max_element(v, v + s.cols);
+        double sum = 0;
+        for (int k = 0; k < s.cols; k++)
+            sum += std::exp(v[k] - hi);
+        for (int k = 0; k < s.cols; k++)
+            p.at<float>(n, k) = (float)(std::exp(v[k] - hi) / sum);
+    }
+    return p;
 }
 
 static std::vector<Mat> occlusionMaps(const Ptr<Explainer>& explainer, const Mat& blob,

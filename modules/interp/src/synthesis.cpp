@@ -136,6 +136,7 @@ struct Synthesizer::Impl
     int adamT = 0;
     std::vector<std::vector<double> > history;
     std::vector<double> initialObjective;
+    mutable std::vector<int> moved;  // per sample: 1 once the objective's gradient was non-zero at some step
 
     bool needsObjectiveGradient() const { return p.clipContributionPercentile > 0; }
 
@@ -175,11 +176,21 @@ struct Synthesizer::Impl
             if (p.init != SYNTHESIS_INIT_ZEROS && p.initNoise > 0)
             {
                 RNG rng((uint64)(int64)p.seed * 2654435761ULL + 12345);
-                const float s = range.scale;  // grey levels -> blob units
+                const float s = range.scale[0];  // grey levels -> blob units of channel 0
                 if (p.init == SYNTHESIS_INIT_GAUSSIAN)
                     rng.fill(blob, RNG::NORMAL, 0.0, p.initNoise * s);
                 else
                     rng.fill(blob, RNG::UNIFORM, -p.initNoise * std::abs(s), p.initNoise * std::abs(s));
+                // Channels with another std: the same noise in grey levels.
+                const size_t plane = (size_t)sz.area();
+                for (int c = 1; c < C; c++)
+                    if (range.scale[c] != s)
+                        for (int n = 0; n < N; n++)
+                        {
+                            float* q = blob.ptr<float>(n, c);
+                            for (size_t i = 0; i < plane; i++)
+                                q[i] = q[i] / s * range.scale[c];
+                        }
             }
         }
         range.clamp(blob);
@@ -213,22 +224,39 @@ struct Synthesizer::Impl
         Mat gin;
         ex->backward(*tape, seeds, BACKWARD_STANDARD, gin);
         tape.release();
+        moved.resize(N, 0);
+        const size_t per = gin.total() / N;
+        for (int n = 0; n < N; n++)
+            if (!moved[n])
+            {
+                const float* g = gin.ptr<float>() + n * per;
+                moved[n] = std::any_of(g, g + per, [](float v) { return v != 0.f; }) ? 1 : 0;
+            }
         warp.adjoint(gin, gradImageBuf);
         Mat& gimg = gradImageBuf;
         if (fGradImage)
             gimg.copyTo(*fGradImage);
         std::vector<double> values = f;
-        if (p.l2 > 0)
+        if (p.l2 > 0 || p.tv > 0)
         {
-            std::vector<double> pen = l2Penalty(blob, p.l2, gimg);
-            for (int n = 0; n < N; n++)
-                values[n] -= pen[n];
-        }
-        if (p.tv > 0)
-        {
-            std::vector<double> pen = tvPenalty(blob, p.tv, p.tvBeta, gimg);
-            for (int n = 0; n < N; n++)
-                values[n] -= pen[n];
+            // The penalties of the image in standard units (BlobRange::unit), whatever the network's input scale.
+            const bool direct = range.unitIsOne();
+            const Mat x = direct ? blob : range.toStandard(blob);
+            Mat g = direct ? gimg : Mat::zeros(gimg.dims, gimg.size.p, CV_32F);
+            if (p.l2 > 0)
+            {
+                std::vector<double> pen = l2Penalty(x, p.l2, g);
+                for (int n = 0; n < N; n++)
+                    values[n] -= pen[n];
+            }
+            if (p.tv > 0)
+            {
+                std::vector<double> pen = tvPenalty(x, p.tv, p.tvBeta, g);
+                for (int n = 0; n < N; n++)
+                    values[n] -= pen[n];
+            }
+            if (!direct)
+                gimg += range.toStandard(g);  // d standard / d blob = 1 / unit
         }
         param->backward(blob, gimg, grad);
         if (fValues)
@@ -464,7 +492,31 @@ SynthesisResult Synthesizer::run(const SynthesisCallback& callback)
     r.initialObjective = m.initialObjective;
     r.finalObjective = m.evaluateBlob(r.blob);
     r.iterations = m.total;
+    for (int n = 0; n < N; n++)
+    {
+        const double a = r.initialObjective[n], b = r.finalObjective[n];
+        const bool unchanged = std::abs(b - a) <= 1e-6 * (1.0 + std::abs(a));
+        const bool zeroGradient = m.total > 0 && (m.moved.size() <= (size_t)n || !m.moved[n]);
+        r.stalled.push_back(m.total > 0 && (unchanged || zeroGradient) ? 1 : 0);
+    }
     return r;
+}
+
+String SynthesisResult::warning() const
+{
+    String which;
+    int count = 0;
+    for (size_t n = 0; n < stalled.size(); n++)
+        if (stalled[n])
+        {
+            which += (count++ ? ", " : "") + std::to_string(n);
+        }
+    if (!count)
+        return String();
+    return cv::format("the ascent did not move sample%s %s: the objective's gradient is zero at the start image or the "
+                      "objective did not change, so the result is the start image, not a visualisation; start from "
+                      "noise (SYNTHESIS_INIT_GAUSSIAN, --init noise), or raise the learning rate or the iterations",
+                      count > 1 ? "s" : "", which.c_str());
 }
 
 SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<ObjectiveTerm>& objective,

@@ -17,7 +17,16 @@ struct BlobRange
 {
     std::vector<float> lo, hi;  // per blob channel
     std::vector<float> mean;    // per blob channel: the pixel value of blob 0
-    float scale = 1.f;          // blob = (pixel - mean) * scale
+    std::vector<float> scale;   // per blob channel: blob = (pixel - mean) * scale (Preprocessing::channelScale)
+    /* per blob channel: blob units of one "standard unit" of 64 grey levels (64 * scale). The pixel parameters, the
+       learning rate and the L2 / TV penalties are in standard units, so that the same settings work for a network fed
+       0..255 pixels (Caffe) and one fed standardised pixels (PyTorch): the 0..255 range always spans about 4. */
+    std::vector<float> unit;
+    //! True when every channel's unit is exactly 1 (the blob is already in standard units).
+    bool unitIsOne() const;
+    //! blob / unit per channel, and back.
+    Mat toStandard(const Mat& blob) const;
+    Mat fromStandard(const Mat& standard) const;
     static BlobRange of(const Preprocessing& prep, int channels);
     //! Clamps an N x C x H x W blob to the range in place.
     void clamp(Mat& blob) const;

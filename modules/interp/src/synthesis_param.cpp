@@ -13,16 +13,53 @@ namespace synthesis {
 BlobRange BlobRange::of(const Preprocessing& prep, int channels)
 {
     BlobRange r;
-    r.scale = (float)(prep.scale == 0 ? 1.0 : prep.scale);
     for (int c = 0; c < channels; c++)
     {
         const float m = (float)prep.mean[std::min(c, 3)];
-        const float a = (0.f - m) * r.scale, b = (255.f - m) * r.scale;
+        r.scale.push_back((float)prep.channelScale(c));
+        r.unit.push_back((float)(64.0 * prep.channelScale(c)));
+        const float a = (0.f - m) * r.scale[c], b = (255.f - m) * r.scale[c];
         r.lo.push_back(std::min(a, b));
         r.hi.push_back(std::max(a, b));
         r.mean.push_back(m);
     }
     return r;
+}
+
+bool BlobRange::unitIsOne() const
+{
+    for (float u : unit)
+        if (u != 1.f)
+            return false;
+    return true;
+}
+
+static Mat scaledPerChannel(const Mat& blob, const std::vector<float>& factor, bool divide)
+{
+    CV_Assert(blob.dims == 4 && blob.type() == CV_32F && blob.size[1] == (int)factor.size());
+    Mat out(blob.dims, blob.size.p, CV_32F);
+    const int N = blob.size[0], C = blob.size[1];
+    const size_t plane = (size_t)blob.size[2] * blob.size[3];
+    for (int n = 0; n < N; n++)
+        for (int c = 0; c < C; c++)
+        {
+            const float* a = blob.ptr<float>(n, c);
+            float* b = out.ptr<float>(n, c);
+            const float f = factor[c];
+            for (size_t i = 0; i < plane; i++)
+                b[i] = divide ? a[i] / f : a[i] * f;
+        }
+    return out;
+}
+
+Mat BlobRange::toStandard(const Mat& blob) const
+{
+    return unitIsOne() ? blob.clone() : scaledPerChannel(blob, unit, true);
+}
+
+Mat BlobRange::fromStandard(const Mat& standard) const
+{
+    return unitIsOne() ? standard.clone() : scaledPerChannel(standard, unit, false);
 }
 
 void BlobRange::clamp(Mat& blob) const
@@ -44,23 +81,35 @@ void BlobRange::clamp(Mat& blob) const
 
 namespace {
 
+/* params: the blob in standard units (BlobRange::unit), blob = params * unit per channel. */
 class PixelParameterization CV_FINAL : public Parameterization
 {
 public:
-    explicit PixelParameterization(const BlobRange& r) : range(r) {}
+    explicit PixelParameterization(const BlobRange& r) : range(r), standard(r)
+    {
+        for (size_t c = 0; c < r.unit.size(); c++)
+        {
+            standard.lo[c] = r.lo[c] / r.unit[c];
+            standard.hi[c] = r.hi[c] / r.unit[c];
+        }
+    }
     using Parameterization::render;
-    void render(const Mat& params, Mat& blob) const CV_OVERRIDE { params.copyTo(blob); }
-    void backward(const Mat&, const Mat& gradBlob, Mat& gradParams) const CV_OVERRIDE { gradParams = gradBlob; }
+    void render(const Mat& params, Mat& blob) const CV_OVERRIDE { blob = range.fromStandard(params); }
+    void backward(const Mat&, const Mat& gradBlob, Mat& gradParams) const CV_OVERRIDE
+    {
+        // d blob / d params = unit
+        gradParams = range.unitIsOne() ? gradBlob : range.fromStandard(gradBlob);
+    }
     Mat encode(const Mat& blob) const CV_OVERRIDE
     {
-        Mat p = blob.clone();
-        range.clamp(p);
+        Mat p = range.toStandard(blob);
+        standard.clamp(p);
         return p;
     }
-    void project(Mat& params) const CV_OVERRIDE { range.clamp(params); }
+    void project(Mat& params) const CV_OVERRIDE { standard.clamp(params); }
 
 private:
-    BlobRange range;
+    BlobRange range, standard;
 };
 
 // ------------------------------------------------------------------------------------------------- Fourier
@@ -134,7 +183,7 @@ public:
                 for (size_t j = 0; j < total; j++)
                     t[j] *= sc[j];
                 cv::dft(T, raw, DFT_INVERSE | DFT_REAL_OUTPUT | DFT_SCALE);
-                const float a = 255.f * range.scale, b = -range.mean[k] * range.scale;
+                const float a = 255.f * range.scale[k], b = -range.mean[k] * range.scale[k];
                 const float* x = raw.ptr<float>();
                 float* out = blob.ptr<float>(n, k);
                 for (size_t j = 0; j < total; j++)
@@ -167,8 +216,8 @@ public:
                         continue;
                     const float* b = blob.ptr<float>(n, k);
                     const float* g = gradBlob.ptr<float>(n, k);
-                    const float inv = 1.f / (255.f * range.scale), mean = range.mean[k] / 255.f;
-                    const float f = w * 255.f * range.scale;
+                    const float inv = 1.f / (255.f * range.scale[k]), mean = range.mean[k] / 255.f;
+                    const float f = w * 255.f * range.scale[k];
                     for (size_t j = 0; j < total; j++)
                     {
                         const float s = b[j] * inv + mean;
@@ -198,7 +247,7 @@ public:
                 for (int c = 0; c < C; c++)
                 {
                     const float* b = blob.ptr<float>(n, c) + (size_t)y * W;
-                    const float inv = 1.f / (255.f * range.scale), mean = range.mean[c] / 255.f;
+                    const float inv = 1.f / (255.f * range.scale[c]), mean = range.mean[c] / 255.f;
                     for (int x = 0; x < W; x++)
                     {
                         const float s = std::min(std::max(b[x] * inv + mean, eps), 1.f - eps);

@@ -171,18 +171,35 @@ Mat tileImages(const std::vector<Mat>& images, int columns, int gap, const Scala
     for (const Mat& m : images)
     {
         bgr.push_back(toBgr8(m, "tileImages"));
-        if (bgr.back().size() != bgr[0].size())
-            CV_Error(Error::StsBadSize, "tileImages: all images must have the same size (resize them first)");
+        // Another size: scaled to the first image's height, keeping its aspect ratio.
+        const Size s = bgr.back().size();
+        if (s.height != bgr[0].rows)
+        {
+            const int w = std::max(1, cvRound((double)s.width * bgr[0].rows / s.height));
+            resize(bgr.back(), bgr.back(), Size(w, bgr[0].rows), 0, 0, INTER_AREA);
+        }
     }
     const int n = (int)bgr.size();
     const int cols = columns > 0 ? std::min(columns, n) : n;
     const int rows = (n + cols - 1) / cols;
-    const Size s = bgr[0].size();
-    Mat out(rows * s.height + (rows - 1) * gap, cols * s.width + (cols - 1) * gap, CV_8UC3, background);
+    const int h = bgr[0].rows;
+    int width = 0;
+    for (int r = 0; r < rows; r++)
+    {
+        int w = 0;
+        for (int i = r * cols; i < std::min(n, (r + 1) * cols); i++)
+            w += bgr[i].cols + (i > r * cols ? gap : 0);
+        width = std::max(width, w);
+    }
+    Mat out(rows * h + (rows - 1) * gap, width, CV_8UC3, background);
+    int x = 0;
     for (int i = 0; i < n; i++)
     {
-        const int r = i / cols, c = i % cols;
-        bgr[i].copyTo(out(Rect(c * (s.width + gap), r * (s.height + gap), s.width, s.height)));
+        const int r = i / cols;
+        if (i % cols == 0)
+            x = 0;
+        bgr[i].copyTo(out(Rect(x, r * (h + gap), bgr[i].cols, h)));
+        x += bgr[i].cols + gap;
     }
     return out;
 }

@@ -174,7 +174,23 @@ TEST(Interp_Visualization, tile_images_with_gap)
     ASSERT_EQ(grid.size(), cv::Size(6, 4));
     EXPECT_EQ(grid.at<cv::Vec3b>(3, 0), cv::Vec3b(90, 90, 90));
     EXPECT_EQ(grid.at<cv::Vec3b>(3, 5), cv::Vec3b(255, 255, 255));
-    EXPECT_THROW(ci::tileImages({ a, cv::Mat(3, 3, CV_8UC3) }), cv::Exception);
+    EXPECT_THROW(ci::tileImages({ a, cv::Mat(3, 3, CV_8UC2) }), cv::Exception);
+}
+
+TEST(Interp_Visualization, tile_images_of_different_shapes_keep_their_aspect_ratio)
+{
+    // Photos of other shapes are scaled to the first one's height: a 4 x 8 image next to a 2 x 3 one becomes 2 x 4.
+    cv::Mat a(2, 3, CV_8UC3, cv::Scalar::all(10)), wide(4, 8, CV_8UC3, cv::Scalar::all(200));
+    cv::Mat row = ci::tileImages({ a, wide, a }, 0, 1);
+    ASSERT_EQ(row.size(), cv::Size(3 + 1 + 4 + 1 + 3, 2));
+    EXPECT_EQ(row.at<cv::Vec3b>(1, 4), cv::Vec3b::all(200));
+    EXPECT_EQ(row.at<cv::Vec3b>(1, 7), cv::Vec3b::all(200));
+    EXPECT_EQ(row.at<cv::Vec3b>(1, 9), cv::Vec3b::all(10));
+    // Rows of different widths: the canvas is as wide as the widest, the rest is background.
+    cv::Mat grid = ci::tileImages({ a, wide, a }, 2, 0);
+    ASSERT_EQ(grid.size(), cv::Size(7, 4));
+    EXPECT_EQ(grid.at<cv::Vec3b>(3, 2), cv::Vec3b::all(10));
+    EXPECT_EQ(grid.at<cv::Vec3b>(3, 3), cv::Vec3b::all(255));
 }
 
 TEST(Interp_Visualization, bad_arguments_raise)

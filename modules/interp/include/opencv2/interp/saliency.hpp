@@ -51,6 +51,18 @@ CV_EXPORTS_W std::vector<Mat> saliencyMaps(const Ptr<Explainer>& explainer, Inpu
 */
 CV_EXPORTS_W std::vector<int> predictClasses(const Ptr<Explainer>& explainer, InputArray blob,
                                              OutputArray scores = noArray());
+/** @overload
+Reads the scores from a tape of a forward pass that was already run (no second forward pass).
+@param explainer the network
+@param tape a forward pass of `explainer`
+@param scores out (optional): N x K float32 class scores
+*/
+CV_EXPORTS std::vector<int> predictClasses(const Explainer& explainer, const Tape& tape,
+                                           OutputArray scores = noArray());
+
+/** @brief Row-wise softmax of N x K class scores: the class probabilities (computed in double, returned as
+float32), what the report and the command-line tool print as `p = ...`. */
+CV_EXPORTS_W Mat softmaxRows(InputArray scores);
 
 //! @}
 

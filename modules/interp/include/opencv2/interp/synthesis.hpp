@@ -71,15 +71,18 @@ enum SynthesisOptimizer
 //! Starting images of the synthesis loop.
 enum SynthesisInit
 {
-    SYNTHESIS_INIT_ZEROS = 0,     //!< the zero blob: every pixel is the preprocessing mean colour
+    /** the zero blob: every pixel is the preprocessing mean colour (Simonyan et al.'s start; a flat image can leave
+    every first-layer ReLU off and the gradient zero: SynthesisResult::stalled says so) */
+    SYNTHESIS_INIT_ZEROS = 0,
     SYNTHESIS_INIT_UNIFORM = 1,   //!< mean colour + uniform noise in [-initNoise, initNoise] grey levels (seeded)
-    SYNTHESIS_INIT_GAUSSIAN = 2,  //!< mean colour + Gaussian noise of std initNoise grey levels (seeded)
+    SYNTHESIS_INIT_GAUSSIAN = 2,  //!< mean colour + Gaussian noise of std initNoise grey levels (seeded; the default)
     SYNTHESIS_INIT_IMAGE = 3      //!< SynthesisParams::initImage (DeepDream)
 };
 
 /** @brief Settings of feature visualisation by gradient ascent: optimiser, start, regularisers, sizes.
 
-Everything is optional and combinable. The defaults are plain Adam on the pixels from the mean-colour image.
+Everything is optional and combinable. The defaults are plain Adam on the pixels from seeded noise around the
+mean colour (as Lucid; a flat start can have a zero gradient).
 Regularisers of the "weak" family @cite simonyan2014deep @cite yosinski2015understanding act on the image:
 L2 decay, Gaussian blur every k steps, clipping of pixels with small norm or small contribution, random jitter,
 total variation @cite mahendran2015understanding. The "strong" setting of @cite olah2017feature adds
@@ -90,7 +93,7 @@ parameterisation; strong() returns it. Units: the image lives in input-blob spac
 struct CV_EXPORTS_W_SIMPLE SynthesisParams
 {
     CV_WRAP SynthesisParams()
-        : iterations(128), optimizer(SYNTHESIS_ADAM), learningRate(0.05), init(SYNTHESIS_INIT_ZEROS), initNoise(20),
+        : iterations(128), optimizer(SYNTHESIS_ADAM), learningRate(0.05), init(SYNTHESIS_INIT_GAUSSIAN), initNoise(20),
           seed(0), batch(1), channels(3), inputSize(0, 0), imageSize(0, 0), octaves(1), octaveScale(1.4), l2(0),
           blurEvery(0), blurSigma(0.5), clipNormPercentile(0), clipContributionPercentile(0), jitter(0), tv(0), tvBeta(2),
           scaleJitter(0), rotation(0), fourier(false), decorrelate(true), fourierDecay(1.0)
@@ -98,7 +101,9 @@ struct CV_EXPORTS_W_SIMPLE SynthesisParams
 
     CV_PROP_RW int iterations;       //!< gradient steps per octave
     CV_PROP_RW int optimizer;        //!< one of SynthesisOptimizer
-    CV_PROP_RW double learningRate;  //!< step size (blob units for the pixels, coefficient units for Fourier)
+    /** Step size. Pixels: in standard units of 64 grey levels (the 0..255 range spans about 4 whatever the network's
+    mean, std and scale, so one setting serves Caffe and PyTorch models); Fourier: coefficient units. */
+    CV_PROP_RW double learningRate;
     CV_PROP_RW int init;             //!< one of SynthesisInit
     CV_PROP_RW double initNoise;     //!< noise amplitude in grey levels (0..255) for the noise starts
     CV_PROP_RW Mat initImage;        //!< 8-bit start image in the images' channel order (SYNTHESIS_INIT_IMAGE)
@@ -110,13 +115,13 @@ struct CV_EXPORTS_W_SIMPLE SynthesisParams
     CV_PROP_RW int octaves;          //!< multi-octave upscaling: octave k of n is imageSize / octaveScale^(n-1-k)
     CV_PROP_RW double octaveScale;   //!< size ratio between octaves (> 1)
 
-    CV_PROP_RW double l2;            //!< L2 decay: subtracts l2 * sum(x^2) (x: the blob, 0 = mean colour) from the objective
+    CV_PROP_RW double l2;            //!< L2 decay: subtracts l2 * sum(x^2) (x: the image in standard units, 0 = mean colour)
     CV_PROP_RW int blurEvery;        //!< Gaussian blur of the image every k steps (0: never)
     CV_PROP_RW double blurSigma;     //!< sigma of that blur, in pixels
     CV_PROP_RW double clipNormPercentile;          //!< each step, pixels whose colour norm is below this percentile (0..100) are reset to the mean colour
     CV_PROP_RW double clipContributionPercentile;  //!< each step, pixels whose contribution sum_c |x * grad| is below this percentile are reset
     CV_PROP_RW int jitter;           //!< random translation of up to +-jitter pixels each step
-    CV_PROP_RW double tv;            //!< total variation: subtracts tv * TV(x) from the objective
+    CV_PROP_RW double tv;            //!< total variation: subtracts tv * TV(x) from the objective (x as for l2)
     /** @brief exponent of the total variation TV(x) = sum over channels and pixels of (dx^2 + dy^2)^(tvBeta/2) (forward
     differences of the blob; @cite mahendran2015understanding). 2 (default) is smooth; 1 is the classic TV (smoothed
     where the image is flat, where it is not differentiable). */
@@ -149,6 +154,13 @@ struct CV_EXPORTS_W_SIMPLE SynthesisResult
     CV_PROP_RW std::vector<double> finalObjective;   //!< f of each result (resized to the network input size)
     CV_PROP_RW int iterations;                       //!< steps run over all octaves
     CV_PROP_RW bool stoppedEarly;                    //!< true when the callback stopped the loop
+    /** Per sample: 1 when the ascent did not move it: the objective's gradient was zero at every step (for example
+    at a flat start image where every first-layer ReLU is off), or the objective ended where it started. Such an
+    image is the start image, not a visualisation. */
+    CV_PROP_RW std::vector<int> stalled;
+
+    //! Empty when no sample stalled; else one sentence naming the samples and what to change.
+    CV_WRAP String warning() const;
 };
 
 /** @brief Called after every step with the step number (0-based, over all octaves) and the objective of each
@@ -201,7 +213,7 @@ public:
     //! Runs the remaining steps, calling `callback` after each; stops when it returns false.
     SynthesisResult run(const SynthesisCallback& callback);
 
-    //! The current parameters (the blob, or the Fourier coefficients), a copy.
+    //! The current parameters (the blob in standard units, see learningRate; or the Fourier coefficients), a copy.
     CV_WRAP Mat parameters() const;
     //! Replaces the parameters (same shape and type as parameters()).
     CV_WRAP void setParameters(const Mat& params);

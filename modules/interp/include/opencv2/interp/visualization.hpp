@@ -74,7 +74,8 @@ attribution shows as mid-gray.
 CV_EXPORTS_W Mat gradientImage(const Mat& attribution, int index = 0, double k = 0.1, bool swapRB = false);
 
 /** @brief Places images side by side (or in rows of `columns`), with `gap` pixels of `background` between them.
-Images are converted to 8-bit BGR and must all have the same size. */
+Images are converted to 8-bit BGR; one of another height than the first is scaled to that height, keeping its aspect
+ratio (photos of different shapes), and each row is as wide as its images. */
 CV_EXPORTS_W Mat tileImages(const std::vector<Mat>& images, int columns = 0, int gap = 2,
                             const Scalar& background = Scalar::all(255));
 

@@ -116,6 +116,24 @@ class InterpMethodsTest(unittest.TestCase):
         self.assertEqual(overlay.shape, (112, 112, 3))
         self.assertEqual(overlay.dtype, np.uint8)
 
+    def test_preprocessing_with_a_per_channel_std(self):
+        # torchvision's normalisation, checked against numpy: (x[RGB] - mean) / std, 0-255 units.
+        p = cv.interp.Preprocessing()
+        p.size = (112, 112)
+        p.swapRB = True
+        p.mean = (123.675, 116.28, 103.53)
+        p.std = (58.395, 57.12, 57.375)
+        blob = p.toBlob([self.image])
+        rgb = cv.resize(self.image, (112, 112)).astype(np.float64)[..., ::-1]
+        ref = ((rgb - np.array(p.mean[:3])) / np.array(p.std[:3])).transpose(2, 0, 1)[None]
+        self.assertLess(np.abs(blob - ref).max(), 1e-4)
+        self.assertLessEqual(np.abs(p.toImage(blob).astype(int) - cv.resize(self.image, (112, 112)).astype(int)).max(), 1)
+
+    def test_describe_model(self):
+        info = cv.interp.describeModel(self.ex, self.info)
+        self.assertEqual(len(info.classNames), 10)
+        self.assertTrue(info.lastConvLayer)
+
     def test_occlusion_engines_agree(self):
         p = cv.interp.OcclusionParams()
         p.window, p.stride = 16, 12
