@@ -40,7 +40,7 @@ Ptr<LayerBackward> concatRule(const LayerContext& ctx)
 {
     Ptr<dnn::ConcatLayer> l = layerAs<dnn::ConcatLayer>(ctx);
     const MatShape& out = ctx.outputShapes.at(0);
-    const int axis = l->axis < 0 ? l->axis + (int)out.size() : l->axis;
+    const int axis = checkedAxis(ctx, l->axis, (int)out.size());
     int sum = 0;
     for (const MatShape& in : ctx.inputShapes)
     {
@@ -130,9 +130,7 @@ Ptr<LayerBackward> sliceRule(const LayerContext& ctx)
     const int dims = (int)in.size();
     const size_t numOut = ctx.outputShapes.size();
     Ptr<SliceBackward> b = makePtr<SliceBackward>();
-    int axis = l->axis;
-    const bool axisNeg = axis < 0;
-    axis = (axis + dims) % dims;
+    const int axis = checkedAxis(ctx, l->axis, dims);
     if (l->sliceRanges.empty())
     {
         // equal parts along the axis
@@ -151,8 +149,8 @@ Ptr<LayerBackward> sliceRule(const LayerContext& ctx)
         for (size_t k = 0; k < numOut; k++)
         {
             std::vector<Range> r = l->sliceRanges[k];
-            if (axisNeg)
-                r.insert(r.begin(), axis, Range::all());
+            if ((int)r.size() > dims)
+                unsupported(ctx, cv::format("output %d has slice ranges for more axes than the input has", (int)k));
             while ((int)r.size() < dims)
                 r.push_back(Range::all());
             b->ranges.push_back(r);
