@@ -31,6 +31,11 @@ void registerResizeRules(const RuleRegistrar& add);
 void registerReduceRules(const RuleRegistrar& add);
 void registerStatisticsRules(const RuleRegistrar& add);
 
+/** @brief First and last axis a Normalize layer normalises over, for an input of `dims` axes: its captured
+start_axis / end_axis / across_spatial, or axes 1..dims-1 from the public flag (raises when that is not enough).
+Negative values have been normalised before the first forward pass. */
+void lpNormalizeAxes(const LayerInfo& info, int dims, int& start, int& end);
+
 namespace rules {
 
 //! The layer instance as its public class, or a cv::Exception naming the layer.

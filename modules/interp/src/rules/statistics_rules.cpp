@@ -169,23 +169,7 @@ Ptr<LayerBackward> normalizeRule(const LayerContext& ctx)
     Ptr<LpNormalizeBackward> b = makePtr<LpNormalizeBackward>();
     b->p = l->pnorm;
     b->eps = l->epsilon;
-    if (info.paramsCaptured)
-    {
-        const bool acrossSpatial = info.params.get<bool>("across_spatial", true);
-        b->startAxis = info.params.get<int>("start_axis", 1);
-        b->endAxis = info.params.get<int>("end_axis", acrossSpatial ? dims - 1 : b->startAxis);
-    }
-    else
-    {
-        // cv::dnn sets the public flag when the layer is finalized: across_spatial means axes 1..last
-        CV_SUPPRESS_DEPRECATED_START
-        const bool acrossSpatial = l->acrossSpatial;
-        CV_SUPPRESS_DEPRECATED_END
-        if (!acrossSpatial)
-            info.requireCaptured("the normalised axes of Normalize");
-        b->startAxis = 1;
-        b->endAxis = dims - 1;
-    }
+    lpNormalizeAxes(info, dims, b->startAxis, b->endAxis);
     b->startAxis = checkedAxis(ctx, b->startAxis, dims);
     b->endAxis = checkedAxis(ctx, b->endAxis, dims);
     if (b->startAxis > b->endAxis)
@@ -203,6 +187,27 @@ Ptr<LayerBackward> normalizeRule(const LayerContext& ctx)
 }
 
 }  // namespace
+
+void lpNormalizeAxes(const LayerInfo& info, int dims, int& start, int& end)
+{
+    Ptr<dnn::NormalizeBBoxLayer> l = info.layer.dynamicCast<dnn::NormalizeBBoxLayer>();
+    CV_Assert(l);
+    if (info.paramsCaptured)
+    {
+        const bool acrossSpatial = info.params.get<bool>("across_spatial", true);
+        start = info.params.get<int>("start_axis", 1);
+        end = info.params.get<int>("end_axis", acrossSpatial ? dims - 1 : start);
+        return;
+    }
+    // cv::dnn sets the public flag when the layer is finalized: across_spatial means axes 1..last
+    CV_SUPPRESS_DEPRECATED_START
+    const bool acrossSpatial = l->acrossSpatial;
+    CV_SUPPRESS_DEPRECATED_END
+    if (!acrossSpatial)
+        info.requireCaptured("the normalised axes of Normalize");
+    start = 1;
+    end = dims - 1;
+}
 
 void registerStatisticsRules(const RuleRegistrar& add)
 {
