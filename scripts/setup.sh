@@ -2,8 +2,11 @@
 # Installs what the build, the tests and the report need on Debian 12 (only the packages that are missing).
 set -euo pipefail
 
+# python3-torch, python3-torchvision, python3-onnx: the layer-coverage test (CTest interp_coverage) generates its
+# ONNX models with them at test time (data/make_coverage.py).
 PACKAGES=(build-essential cmake pkg-config libopencv-dev libboost-program-options-dev
-          googletest libgtest-dev libbenchmark-dev chromium python3-opencv)
+          googletest libgtest-dev libbenchmark-dev chromium python3-opencv
+          python3-torch python3-torchvision python3-onnx)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

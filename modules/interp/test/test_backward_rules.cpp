@@ -221,6 +221,13 @@ std::vector<RuleCase> ruleCases()
         int c = b.add("conv", "Convolution", convParams(2, 1, 1, 0, 1, 2, 23), { { s, 0 } });
         b.add("layer", "Concat", P().set("axis", 1), { { e, 0 }, { c, 0 } });
     }, 2.f });
+    // Identity with two inputs and two outputs, as the ONNX importer builds broadcasts ("<name>/copy_k")
+    cases.push_back({ "identity_two_inputs", { 1, 2, 3, 3 }, [](NetBuilder& b) {
+        int t = b.add("tanh", "TanH", LayerParams());
+        int s = b.add("sig", "Sigmoid", LayerParams(), { { 0, 0 } });
+        int id = b.add("copy", "Identity", LayerParams(), { { t, 0 }, { s, 0 } });
+        b.add("layer", "Concat", P().set("axis", 1), { { id, 1 }, { id, 0 } });
+    }, 2.f });
     cases.push_back({ "split", { 1, 2, 4, 4 }, [](NetBuilder& b) {
         int s = b.add("split", "Split", LayerParams());
         int a = b.add("a", "Convolution", convParams(2, 3, 1, 1, 1, 2, 24), { { s, 0 } });
