@@ -26,7 +26,8 @@ const std::map<String, std::vector<String> >& axisParameters()
         { "Concat", { "axis" } },        { "Slice", { "axis" } },        { "Softmax", { "axis" } },
         { "SoftMax", { "axis" } },       { "Flatten", { "axis", "end_axis" } },
         { "InnerProduct", { "axis" } },  { "Scale", { "axis" } },        { "Shift", { "axis" } },
-        { "Normalize", { "start_axis", "end_axis" } },                  { "Crop", { "axis" } },
+        { "Normalize", { "start_axis", "end_axis" } },  { "NormalizeBBox", { "start_axis", "end_axis" } },
+        { "Crop", { "axis" } },
         { "Arg", { "axis" } },           { "CumSum", { "axis" } },
     };
     return table;

@@ -500,6 +500,7 @@ struct Registry
         rules["InnerProduct"] = global;
         rules["MVN"] = global;
         rules["Normalize"] = lpNormalize;
+        rules["NormalizeBBox"] = lpNormalize;
     }
 };
 

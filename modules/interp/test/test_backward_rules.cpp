@@ -7,6 +7,8 @@
 // f computed by plain cv::dnn forward passes.
 #include "test_precomp.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <functional>
 
 namespace opencv_test {
@@ -163,6 +165,30 @@ std::vector<RuleCase> ruleCases()
     single("softplus", act, "Softplus", LayerParams(), 3.f);
     single("absval", act, "AbsVal", LayerParams());
     single("power", act, "Power", P().set("power", 2.f).set("scale", 0.5f).set("shift", 2.f));
+    auto lower = [](std::string t) {
+        std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return (char)std::tolower(ch); });
+        return t;
+    };
+    // inputs where the functions are smooth enough for central differences (asin, acos, atanh need |x| < 1)
+    for (const char* t : { "Sinh", "Cosh", "Atan", "Asinh" })
+        single(lower(t), act, t, LayerParams(), 1.5f);
+    for (const char* t : { "Tan", "Asin", "Acos", "Atanh" })
+        single(lower(t), act, t, LayerParams(), 0.7f);
+    cases.push_back({ "acosh", act, [](NetBuilder& b) {
+        b.add("above_one", "Power", P().set("power", 1.f).set("shift", 2.5f));
+        b.add("layer", "Acosh", LayerParams());
+    }, 1.f });
+    single("shrink", act, "Shrink", P().set("bias", 0.3f).set("lambd", 0.5f), 2.f);
+    single("thresholded_relu", act, "ThresholdedRelu", P().set("alpha", 0.4f), 2.f);
+    for (const char* t : { "Floor", "Ceil", "Round", "Sign" })
+    {
+        // piecewise constant: zero gradient, checked beside an identity path so that the case is not degenerate
+        const std::string type = t;
+        cases.push_back({ "identity_plus_" + lower(t), act, [type](NetBuilder& b) {
+            int f = b.add("step", type, LayerParams());
+            b.add("layer", "Eltwise", P().set("operation", "sum"), { { 0, 0 }, { f, 0 } });
+        }, 2.f });
+    }
     // Normalisation
     {
         LayerParams lp;
@@ -221,6 +247,14 @@ std::vector<RuleCase> ruleCases()
         int c = b.add("conv", "Convolution", convParams(2, 1, 1, 0, 1, 2, 23), { { s, 0 } });
         b.add("layer", "Concat", P().set("axis", 1), { { e, 0 }, { c, 0 } });
     }, 2.f });
+    // Caffe's Crop: the first input cut to the shape of the second from `axis` on, at the offsets
+    cases.push_back({ "crop", { 1, 2, 6, 7 }, [](NetBuilder& b) {
+        int small = b.add("small", "Convolution", convParams(3, 3, 2, 0, 1, 2, 37));
+        int big = b.add("big", "Convolution", convParams(3, 1, 1, 0, 1, 2, 38), { { 0, 0 } });
+        int offsets[] = { 1, 2 };
+        b.add("layer", "Crop", P().set("axis", 2).set("offset", cv::dnn::DictValue::arrayInt(offsets, 2)),
+              { { big, 0 }, { small, 0 } });
+    }, 1.f });
     // Identity with two inputs and two outputs, as the ONNX importer builds broadcasts ("<name>/copy_k")
     cases.push_back({ "identity_two_inputs", { 1, 2, 3, 3 }, [](NetBuilder& b) {
         int t = b.add("tanh", "TanH", LayerParams());

@@ -5,7 +5,7 @@
 // in the spirit of OpenCV's own ONNX layer tests). Every model that cv::dnn 4.6 runs correctly (its output
 // matches PyTorch) must backpropagate through cv::interp and give PyTorch's autograd gradients of
 // sum(seed * output): standard, and guided backprop / deconvnet where the model's rectifiers are modules. The
-// models cv::dnn itself cannot run are listed, with cv::dnn's reason.
+// models cv::dnn itself cannot run (or torch cannot export) are listed, with the reason.
 //
 // The models are generated at test time into the build tree by the CTest test interp_coverage
 // (test/coverage.sh), which points INTERP_COVERAGE_DIR at them; without it the test is skipped.
@@ -81,7 +81,8 @@ TEST(Interp_Coverage, every_model_cv_dnn_runs_matches_pytorch)
     std::cout << "[ coverage ] " << models << " models; cv::dnn 4.6 runs " << runnable << " correctly; " << checks
               << " model/rule gradients checked against PyTorch, largest relative L2 error " << worst << " ("
               << worstCase << ")" << std::endl;
-    std::cout << "[ coverage ] cv::dnn 4.6 itself cannot run " << cannotRun.size() << " of them:" << std::endl;
+    std::cout << "[ coverage ] not run: " << cannotRun.size() << " (load, forward, mismatch: cv::dnn 4.6 itself cannot "
+                 "load the model, run it, or match PyTorch; export: torch cannot export it):" << std::endl;
     for (const std::string& s : cannotRun)
         std::cout << "[ coverage ]   " << s << std::endl;
     for (const std::string& s : failed)

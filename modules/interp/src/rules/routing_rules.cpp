@@ -2,7 +2,7 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
 // Backward of layers that route tensors: Concat (split the gradient), Slice (scatter it back, strided slices
-// included) and Split (copies: sum the gradients of all outputs).
+// included), Crop (pad it back) and Split (copies: sum the gradients of all outputs).
 #include "../precomp.hpp"
 #include "rules.hpp"
 
@@ -174,6 +174,54 @@ Ptr<LayerBackward> sliceRule(const LayerContext& ctx)
     return b;
 }
 
+/* Crop (Caffe's, used by FCN-style networks): the first input cut to the shape of the second from `axis` on,
+   at the given offsets (one for all cropped axes, or one per axis). The second input only gives a shape. */
+class CropBackward : public LayerBackward
+{
+public:
+    std::vector<Range> ranges;
+
+    void backward(const std::vector<Mat>& inputs, const std::vector<Mat>&, const std::vector<Mat>& outputGrads,
+                  const std::vector<bool>& needed, std::vector<Mat>& inputGrads) const CV_OVERRIDE
+    {
+        if (needed[0])
+        {
+            Mat dx = zeroBlob(dnn::shape(inputs[0]));
+            outputGrads[0].copyTo(dx(ranges));
+            inputGrads[0] = dx;
+        }
+        if (inputs.size() > 1 && needed[1])
+            inputGrads[1] = zeroBlob(dnn::shape(inputs[1]));
+    }
+};
+
+Ptr<LayerBackward> cropRule(const LayerContext& ctx)
+{
+    const LayerInfo& info = *ctx.info;
+    info.requireCaptured("the crop offsets");
+    const MatShape& in = ctx.inputShapes.at(0);
+    const MatShape& out = ctx.outputShapes.at(0);
+    const int dims = (int)in.size();
+    if (out.size() != in.size())
+        unsupported(ctx, "the output rank differs from the input rank");
+    const int axis = checkedAxis(ctx, info.params.get<int>("axis", 2), dims);
+    Ptr<CropBackward> b = makePtr<CropBackward>();
+    b->ranges.assign(dims, Range::all());
+    dnn::DictValue offsets = info.params.has("offset") ? info.params.get("offset") : dnn::DictValue(0);
+    for (int a = axis; a < dims; a++)
+    {
+        const int o = offsets.size() == 1 ? offsets.get<int>(0) : (a - axis < offsets.size() ? offsets.get<int>(a - axis) : 0);
+        if (o < 0 || o + out[a] > in[a])
+            unsupported(ctx, cv::format("offset %d does not fit an output of %d in an input of %d along axis %d",
+                                        o, out[a], in[a], a));
+        b->ranges[a] = Range(o, o + out[a]);
+    }
+    for (int a = 0; a < axis; a++)
+        if (out[a] != in[a])
+            unsupported(ctx, cv::format("axis %d is cropped although it comes before the crop axis %d", a, axis));
+    return b;
+}
+
 class SplitBackward : public LayerBackward
 {
 public:
@@ -204,6 +252,7 @@ void registerRoutingRules(const RuleRegistrar& add)
 {
     add("Concat", BACKWARD_STANDARD, concatRule);
     add("Slice", BACKWARD_STANDARD, sliceRule);
+    add("Crop", BACKWARD_STANDARD, cropRule);
     add("Split", BACKWARD_STANDARD, [](const LayerContext&) -> Ptr<LayerBackward> { return makePtr<SplitBackward>(); });
 }
 

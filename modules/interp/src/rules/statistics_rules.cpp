@@ -213,6 +213,7 @@ void registerStatisticsRules(const RuleRegistrar& add)
 {
     add("MVN", BACKWARD_STANDARD, mvnRule);
     add("Normalize", BACKWARD_STANDARD, normalizeRule);
+    add("NormalizeBBox", BACKWARD_STANDARD, normalizeRule);  // the same cv::dnn class under its other name
 }
 
 }  // namespace interp
