@@ -20,8 +20,8 @@ TEST(Interp_Coverage, every_model_cv_dnn_runs_matches_pytorch)
 {
     const char* env = std::getenv("INTERP_COVERAGE_DIR");
     if (!env || !*env)
-        GTEST_SKIP() << "INTERP_COVERAGE_DIR is not set: run the CTest test interp_coverage, which generates the "
-                        "models with data/make_coverage.py";
+        INTERP_TEST_SKIP("INTERP_COVERAGE_DIR is not set: run the CTest test interp_coverage, which generates the "
+                         "models with data/make_coverage.py");
     const std::string dir = std::string(env) + "/";
     cv::FileStorage fs(dir + "manifest.json", cv::FileStorage::READ | cv::FileStorage::FORMAT_JSON);
     ASSERT_TRUE(fs.isOpened()) << "no " << dir << "manifest.json: run data/make_coverage.py --out " << dir;

@@ -67,7 +67,7 @@ TEST(Interp_LayerTable, doc_matches_the_rule_registry)
 {
     const std::string path = interp_test::dataPath("../doc/layers.md");
     if (!interp_test::fileExists(path))
-        GTEST_SKIP() << path << " is not next to the data directory (installed or in-tree build)";
+        INTERP_TEST_SKIP(path + " is not next to the data directory (an installed data directory)");
     const std::vector<TableRow> rows = readLayerTable(path);
     ASSERT_GE(rows.size(), 40u) << "cannot read the tables of " << path;
     std::set<std::string> supported;
