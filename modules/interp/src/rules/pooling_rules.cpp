@@ -48,6 +48,10 @@ public:
         int in[3], out[3];
         spatialSizes(x, in);
         spatialSizes(outputs[0], out);
+        // the window of every output index along each axis: [lo, hi) in the input, and its padded extent
+        std::vector<Window> win[3];
+        for (int a = 0; a < 3; a++)
+            windows(axes[a], in[a], out[a], win[a]);
         const size_t inPlane = (size_t)in[0] * in[1] * in[2], outPlane = (size_t)out[0] * out[1] * out[2];
         const int planes = x.size[0] * x.size[1];
         Mat dx = zeroBlob(dnn::shape(x));
@@ -57,20 +61,49 @@ public:
                 const float* src = x.ptr<float>() + (size_t)nc * inPlane;
                 const float* g = dy.ptr<float>() + (size_t)nc * outPlane;
                 float* dst = dx.ptr<float>() + (size_t)nc * inPlane;
-                size_t o = 0;
                 for (int od = 0; od < out[0]; od++)
-                    for (int oy = 0; oy < out[1]; oy++)
-                        for (int ox = 0; ox < out[2]; ox++, o++)
+                    for (int oy = 0; oy < out[1]; oy++, g += out[2])
+                    {
+                        const Window& wd = win[0][od];
+                        const Window& wy = win[1][oy];
+                        if (wd.lo >= wd.hi || wy.lo >= wy.hi)
+                            continue;
+                        for (int ox = 0; ox < out[2]; ox++)
                         {
-                            const int pos[3] = { od, oy, ox };
-                            scatterWindow(pos, in, src, g[o], dst);
+                            const Window& wx = win[2][ox];
+                            if (wx.lo >= wx.hi)
+                                continue;
+                            if (type == POOL_MAX)
+                                scatterMax(src, dst, in, wd, wy, wx, g[ox]);
+                            else
+                                scatterShare(dst, in, wd, wy, wx, g[ox]);
                         }
+                    }
             }
         });
         inputGrads[0] = dx;
     }
 
 private:
+    struct Window
+    {
+        int lo, hi;    // clipped to the input
+        int padded;    // extent clipped to the padded input
+    };
+
+    static void windows(const PoolAxis& p, int in, int out, std::vector<Window>& w)
+    {
+        w.resize(out);
+        for (int o = 0; o < out; o++)
+        {
+            const int start = o * p.stride - p.padBegin;
+            const int end = std::min(start + p.kernel, in + p.padEnd);
+            w[o].padded = end - start;
+            w[o].lo = std::max(start, 0);
+            w[o].hi = std::min(end, in);
+        }
+    }
+
     //! The blob's spatial sizes as depth, rows, columns (1 for missing axes).
     static void spatialSizes(const Mat& m, int s[3])
     {
@@ -79,52 +112,40 @@ private:
             s[a] = a < 3 - spatial ? 1 : m.size[2 + a - (3 - spatial)];
     }
 
-    //! Adds the share of gradient gv of the output at `pos` to the input positions of its window.
-    void scatterWindow(const int pos[3], const int in[3], const float* src, float gv, float* dst) const
+    //! Adds gv to the first maximum of the window, in memory order (as the forward pass finds it).
+    static inline void scatterMax(const float* src, float* dst, const int in[3], const Window& wd, const Window& wy,
+                                  const Window& wx, float gv)
     {
-        int lo[3], hi[3];
-        double paddedCount = 1;
-        for (int a = 0; a < 3; a++)
-        {
-            const PoolAxis& p = axes[a];
-            const int start = pos[a] * p.stride - p.padBegin;
-            const int end = std::min(start + p.kernel, in[a] + p.padEnd);
-            paddedCount *= end - start;
-            lo[a] = std::max(start, 0);
-            hi[a] = std::min(end, in[a]);
-            if (lo[a] >= hi[a])
-                return;
-        }
-        if (type == POOL_MAX)
-        {
-            if (gv == 0.f)
-                return;
-            float best = -FLT_MAX;
-            size_t bestIdx = 0;
-            bool found = false;
-            for (int d = lo[0]; d < hi[0]; d++)
-                for (int y = lo[1]; y < hi[1]; y++)
-                    for (int xx = lo[2]; xx < hi[2]; xx++)
-                    {
-                        const size_t idx = ((size_t)d * in[1] + y) * in[2] + xx;
-                        if (!found || src[idx] > best)
-                        {
-                            best = src[idx];
-                            bestIdx = idx;
-                            found = true;
-                        }
-                    }
-            dst[bestIdx] += gv;
+        if (gv == 0.f)
             return;
-        }
-        const double count = paddedArea ? paddedCount
-                                        : (double)(hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]);
+        size_t best = ((size_t)wd.lo * in[1] + wy.lo) * in[2] + wx.lo;
+        float bv = src[best];
+        for (int d = wd.lo; d < wd.hi; d++)
+            for (int y = wy.lo; y < wy.hi; y++)
+            {
+                const size_t row = ((size_t)d * in[1] + y) * in[2];
+                for (int xx = wx.lo; xx < wx.hi; xx++)
+                    if (src[row + xx] > bv)
+                    {
+                        bv = src[row + xx];
+                        best = row + xx;
+                    }
+            }
+        dst[best] += gv;
+    }
+
+    //! Adds the average's (or sum's) share of gv to every input position of the window.
+    inline void scatterShare(float* dst, const int in[3], const Window& wd, const Window& wy, const Window& wx,
+                             float gv) const
+    {
+        const double count = paddedArea ? (double)wd.padded * wy.padded * wx.padded
+                                        : (double)(wd.hi - wd.lo) * (wy.hi - wy.lo) * (wx.hi - wx.lo);
         const float share = type == POOL_AVE ? (float)(gv / count) : gv;
-        for (int d = lo[0]; d < hi[0]; d++)
-            for (int y = lo[1]; y < hi[1]; y++)
+        for (int d = wd.lo; d < wd.hi; d++)
+            for (int y = wy.lo; y < wy.hi; y++)
             {
                 float* row = dst + ((size_t)d * in[1] + y) * in[2];
-                for (int xx = lo[2]; xx < hi[2]; xx++)
+                for (int xx = wx.lo; xx < wx.hi; xx++)
                     row[xx] += share;
             }
     }
