@@ -14,6 +14,8 @@
 #include "precomp.hpp"
 #include "graph_impl.hpp"
 
+#include <climits>
+
 namespace cv {
 namespace interp {
 
@@ -33,6 +35,24 @@ const std::map<String, std::vector<String> >& axisParameters()
     return table;
 }
 
+/* Slice's begin/end/size arrays start at `axis` when it is negative and at axis 0 otherwise: with the axis made
+   non-negative, they get full ranges in front so that a layer made from the parameters (occlusion and
+   receptive-field copies) slices the same axes. (Steps stay as they are, as cv::dnn's finalize leaves them.) */
+void prefixSliceBounds(dnn::LayerParams& params, int axis)
+{
+    const struct { const char* key; int full; } bounds[] = { { "begin", 0 }, { "end", INT_MAX }, { "size", -1 } };
+    for (const auto& bnd : bounds)
+    {
+        if (!params.has(bnd.key))
+            continue;
+        const dnn::DictValue v = params.get(bnd.key);
+        std::vector<int> values(axis, bnd.full);
+        for (int i = 0; i < v.size(); i++)
+            values.push_back(v.get<int>(i));
+        params.set(bnd.key, dnn::DictValue::arrayInt(values.data(), (int)values.size()));
+    }
+}
+
 void normalizeParams(LayerInfo& info, int rank)
 {
     auto it = axisParameters().find(info.type);
@@ -44,8 +64,11 @@ void normalizeParams(LayerInfo& info, int rank)
             continue;
         const int axis = info.params.get<int>(key);
         const int a = normalizeAxis(axis, rank);
-        if (axis < 0 && a >= 0)
-            info.params.set(key, a);
+        if (axis >= 0 || a < 0)
+            continue;
+        info.params.set(key, a);
+        if (info.layer.dynamicCast<dnn::SliceLayer>())
+            prefixSliceBounds(info.params, a);
     }
 }
 

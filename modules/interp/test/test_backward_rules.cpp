@@ -614,6 +614,34 @@ TEST_P(NegativeAxes, same_as_non_negative)
                     EXPECT_GE(g.layer(i).params.get<int>(key), 0) << c.name << ": " << g.layer(i).name << " " << key;
                 }
             }
+        // a layer made afresh from the normalised parameters computes what the network's layer computed
+        for (int i = 0; i < g.size(); i++)
+        {
+            const cv::interp::LayerInfo& info = g.layer(i);
+            LayerParams lp = info.params;
+            cv::Ptr<cv::dnn::Layer> copy = cv::dnn::LayerFactory::createLayerInstance(info.type, lp);
+            ASSERT_FALSE(copy.empty()) << info.type;
+            std::vector<cv::Mat> ins, outs, internals;
+            std::vector<cv::interp::MatShape> inShapes, outShapes, internalShapes;
+            for (const cv::interp::LayerPin& p : info.inputs)
+            {
+                ins.push_back(tape->output(p).clone());
+                inShapes.push_back(shapeOf(ins.back()));
+            }
+            copy->getMemoryShapes(inShapes, (int)tape->outputs(i).size(), outShapes, internalShapes);
+            for (const cv::interp::MatShape& sh : outShapes)
+                outs.push_back(cv::Mat((int)sh.size(), sh.data(), CV_32F));
+            for (const cv::interp::MatShape& sh : internalShapes)
+                internals.push_back(cv::Mat((int)sh.size(), sh.data(), CV_32F));
+            copy->finalize(cv::InputArrayOfArrays(ins), cv::OutputArrayOfArrays(outs));
+            copy->forward(cv::InputArrayOfArrays(ins), cv::OutputArrayOfArrays(outs), cv::OutputArrayOfArrays(internals));
+            ASSERT_EQ(outs.size(), tape->outputs(i).size()) << c.name << ": " << info.name;
+            for (size_t p = 0; p < outs.size(); p++)
+            {
+                ASSERT_EQ(shapeOf(outs[p]), shapeOf(tape->outputs(i)[p])) << c.name << ": " << info.name;
+                EXPECT_EQ(cv::norm(outs[p], tape->outputs(i)[p], cv::NORM_INF), 0) << c.name << ": " << info.name;
+            }
+        }
         // shape inference after the forward pass agrees with the recorded outputs
         std::vector<std::vector<cv::interp::MatShape> > shapes;
         g.outputShapes(cv::interp::MatShape(c.inputShape), shapes);
