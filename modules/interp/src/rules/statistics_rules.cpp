@@ -190,8 +190,6 @@ Ptr<LayerBackward> normalizeRule(const LayerContext& ctx)
 
 void lpNormalizeAxes(const LayerInfo& info, int dims, int& start, int& end)
 {
-    Ptr<dnn::NormalizeBBoxLayer> l = info.layer.dynamicCast<dnn::NormalizeBBoxLayer>();
-    CV_Assert(l);
     if (info.paramsCaptured)
     {
         const bool acrossSpatial = info.params.get<bool>("across_spatial", true);
@@ -200,8 +198,9 @@ void lpNormalizeAxes(const LayerInfo& info, int dims, int& start, int& end)
         return;
     }
     // cv::dnn sets the public flag when the layer is finalized: across_spatial means axes 1..last
+    Ptr<dnn::NormalizeBBoxLayer> l = info.layer.dynamicCast<dnn::NormalizeBBoxLayer>();
     CV_SUPPRESS_DEPRECATED_START
-    const bool acrossSpatial = l->acrossSpatial;
+    const bool acrossSpatial = l && l->acrossSpatial;
     CV_SUPPRESS_DEPRECATED_END
     if (!acrossSpatial)
         info.requireCaptured("the normalised axes of Normalize");
