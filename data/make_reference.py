@@ -43,7 +43,8 @@ OPSET = 10
 TOL_FORWARD = 1e-4          # relative L2, cv2.dnn vs PyTorch
 MARGIN = 3e-5               # min distance of any kink input (ReLU, ReLU6, LeakyReLU, PReLU, Max) to its kink
 MODEL_ORDER = ["alexnet", "vgg", "resnet", "squeezenet", "googlenet", "densenet",
-               "mobilenetv2", "shufflenetv2", "efficientnet", "alexnet_caffe", "layers"]
+               "mobilenetv2", "shufflenetv2", "efficientnet", "alexnet_caffe", "layers",
+               "normalization", "pool1d_lrn"]
 
 
 def rel_l2(a, b):
@@ -587,11 +588,90 @@ def mk_layers():
                          ("channel", "deconv", "out")])
 
 
+def mk_normalization():
+    class L2Norm(nn.Module):
+        """F.normalize over channels (ONNX ReduceL2, Clip, Expand, Div: cv::dnn's Normalize)."""
+
+        def forward(self, x):
+            return F.normalize(x, p=2.0, dim=1)
+
+    class L2Div(nn.Module):
+        """x / ||x||_2 over channels without the clamp (ONNX ReduceL2 + Div: cv::dnn's Normalize)."""
+
+        def forward(self, x):
+            return x / torch.norm(x, p=2, dim=1, keepdim=True)
+
+    class NormalizationNet(nn.Module):
+        """InstanceNorm2d with affine parameters and without (ONNX InstanceNormalization: cv::dnn's MVN
+        and a BatchNorm), and two L2 normalisations over channels (cv::dnn's Normalize)."""
+
+        def __init__(self, num_classes=10):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+            self.in1 = nn.InstanceNorm2d(8, affine=True)
+            self.relu1 = nn.ReLU()
+            self.conv2 = nn.Conv2d(8, 12, 3, stride=2, padding=1)
+            self.in2 = nn.InstanceNorm2d(12)
+            self.relu2 = nn.ReLU()
+            self.conv3 = nn.Conv2d(12, 12, 3, padding=1)
+            self.l2 = L2Norm()
+            self.conv4 = nn.Conv2d(12, 16, 1)
+            self.relu3 = nn.ReLU()
+            self.l2div = L2Div()
+            self.fc = nn.Linear(16, num_classes)
+
+        def forward(self, x):
+            x = self.relu1(self.in1(self.conv1(x)))                     # 8x16x16
+            x = self.relu2(self.in2(self.conv2(x)))                     # 12x8x8
+            x = self.l2(self.conv3(x)) * 3.0
+            x = self.l2div(self.relu3(self.conv4(x)) + 0.5)             # 16x8x8, norms >= 2
+            return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1) * 4.0)
+
+    net = NormalizationNet()
+    with torch.no_grad():
+        g = torch.Generator().manual_seed(4321)
+        net.in1.weight.copy_(torch.rand(8, generator=g) + 0.5)
+        net.in1.bias.copy_(torch.randn(8, generator=g) * 0.3)
+    return dict(net=net, hw=16,
+                targets=[("neuron", "relu2", "out"),     # ReLU after the non-affine InstanceNorm2d
+                         ("channel", "l2", "out")])      # F.normalize output
+
+
+def mk_pool1d_lrn():
+    class Pool1dLrnNet(nn.Module):
+        """torch's own LocalResponseNorm export (x^2 on an N x 1 x C x H x W view, Pad, 3-D AveragePool,
+        Pow, Div), and MaxPool1d / AvgPool1d (count_include_pad: Pad + AveragePool) on the N x C x L
+        blob of a flattened feature map."""
+
+        def __init__(self, num_classes=10):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+            self.relu1 = nn.ReLU()
+            self.lrn = nn.LocalResponseNorm(5, alpha=0.5, beta=0.75, k=2.0)
+            self.conv2 = nn.Conv2d(8, 8, 3, stride=2, padding=1)
+            self.relu2 = nn.ReLU()
+            self.maxpool1d = nn.MaxPool1d(3, stride=2, padding=1)
+            self.avgpool1d = nn.AvgPool1d(3, stride=2, padding=1)
+            self.fc = nn.Linear(8, num_classes)
+
+        def forward(self, x):
+            x = self.lrn(self.relu1(self.conv1(x)))                     # 8x16x16
+            x = self.relu2(self.conv2(x))                                # 8x8x8
+            x = self.avgpool1d(self.maxpool1d(x.flatten(2)))             # 8x64 -> 8x32 -> 8x16
+            # (staying 1-D to the end keeps every 4-D layer's receptive field an exact rectangle)
+            return self.fc(x.mean(dim=-1))                               # ReduceMean over axis -1
+
+    return dict(net=Pool1dLrnNet(), hw=16,
+                targets=[("neuron", "relu2", "out"),
+                         ("channel", "lrn", "out")])
+
+
 BUILDERS = {
     "alexnet": mk_alexnet, "vgg": mk_vgg, "resnet": mk_resnet, "squeezenet": mk_squeezenet,
     "googlenet": mk_googlenet, "densenet": mk_densenet, "mobilenetv2": mk_mobilenetv2,
     "shufflenetv2": mk_shufflenetv2, "efficientnet": mk_efficientnet,
     "alexnet_caffe": mk_alexnet_caffe, "layers": mk_layers,
+    "normalization": mk_normalization, "pool1d_lrn": mk_pool1d_lrn,
 }
 
 # ----------------------------------------------------------------------------
@@ -785,6 +865,13 @@ def export_onnx(model, x, keep_bn, fold_avgpool_pad):
     mp = onnx.load_from_string(f.getvalue())
     scope = postprocess_onnx(mp, fold_avgpool_pad)
     return mp, scope
+
+
+def clip_min(node):
+    """The lower bound of an opset-10 Clip node (its attribute; -inf when absent)."""
+    from onnx import helper
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    return float(attrs.get("min", -float("inf")))
 
 
 def find_target_node(mp, scope, module_path, io_kind):
@@ -984,7 +1071,7 @@ def forward_stats(model, x):
             hooks.append(m.register_forward_pre_hook(lambda mod, i: kinks.append(i[0].detach())))
         elif isinstance(m, EltMax):
             hooks.append(m.register_forward_pre_hook(lambda mod, i: kinks.append((i[0] - i[1]).detach())))
-        elif isinstance(m, nn.MaxPool2d):
+        elif isinstance(m, (nn.MaxPool2d, nn.MaxPool1d)):
             hooks.append(m.register_forward_hook(lambda mod, i, o: pools.append((mod, i[0].detach(), o.detach()))))
     with torch.no_grad():
         model(x)
@@ -1003,11 +1090,16 @@ def forward_stats(model, x):
         st["relu_margin"] = min(st["relu_margin"], float(v.abs().min()))
     for m, inp, out in pools:
         k, s, p = (v if isinstance(v, int) else v[0] for v in (m.kernel_size, m.stride, m.padding))
+        if inp.dim() == 3:   # MaxPool1d: one row
+            inp, out = inp.unsqueeze(2), out.unsqueeze(2)
+            kh, sh, ph = 1, 1, 0
+        else:
+            kh, sh, ph = k, s, p
         H, W = inp.shape[2:]
         for oy in range(out.shape[2]):
             for ox in range(out.shape[3]):
-                y0, x0 = oy * s - p, ox * s - p
-                win = inp[:, :, max(y0, 0):min(y0 + k, H), max(x0, 0):min(x0 + k, W)].flatten(2)
+                y0, x0 = oy * sh - ph, ox * s - p
+                win = inp[:, :, max(y0, 0):min(y0 + kh, H), max(x0, 0):min(x0 + k, W)].flatten(2)
                 mx = out[:, :, oy:oy + 1, ox]
                 st["ties"] += int(((win == mx).sum(dim=2) > 1).sum())
                 below = torch.where(win < mx, win, torch.full_like(win, -float("inf"))).max(dim=2).values
@@ -1087,7 +1179,8 @@ def generate(name, out_dir, opencv_src, caffe_tmp):
     # ---- ONNX
     mp, scope = export_onnx(model, x, spec.get("keep_bn", False), spec.get("fold_avgpool_pad", False))
     ops = [n.op_type for n in mp.graph.node]
-    n_relu_onnx = sum(op in ("Relu", "Clip") for op in ops)
+    # rectifiers: Relu and Clip(min=0); F.normalize's Clip(min=1e-12) is part of cv::dnn's Normalize
+    n_relu_onnx = sum(n.op_type == "Relu" or (n.op_type == "Clip" and clip_min(n) == 0.0) for n in mp.graph.node)
     assert n_relu_onnx == len(relu_modules), f"functional ReLU left: {n_relu_onnx} vs {len(relu_modules)}"
     mdir = os.path.join(out_dir, name)
     os.makedirs(mdir, exist_ok=True)

@@ -2,6 +2,9 @@
 # Installs what the build, the tests and the report need on Debian 12 (only the packages that are missing).
 set -euo pipefail
 
+# python3-torch, python3-torchvision, python3-onnx: the layer-coverage test (CTest interp_coverage) and the
+# own-model test (interp_cli_own_model) generate their ONNX / Caffe models with them at test time
+# (data/make_coverage.py, data/make_user_models.py).
 PACKAGES=(build-essential cmake pkg-config libopencv-dev libboost-program-options-dev
           googletest libgtest-dev libbenchmark-dev chromium python3-opencv
           python3-torch python3-torchvision python3-onnx)

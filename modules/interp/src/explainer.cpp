@@ -369,6 +369,7 @@ Ptr<Tape> Explainer::forward(InputArray blob_) const
     t.graph = impl->graph.impl.get();
     const size_t L = impl->g().layers.size();
     std::lock_guard<std::mutex> lock(*impl->netMutex);
+    impl->g().normalizeAxes(dnn::shape(blob));
     std::vector<std::vector<Mat> > outs;
     impl->runNet(blob, outs);
     if (!impl->keepLayersAdded)

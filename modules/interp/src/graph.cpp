@@ -267,6 +267,7 @@ void Graph::outputShapes(const MatShape& inputShape, std::vector<std::vector<Mat
     std::vector<std::vector<MatShape> > ins, outs;
     {
         std::lock_guard<std::mutex> lock(*impl->netMutex);
+        impl->normalizeAxes(inputShape);
         try
         {
             impl->net.getLayersShapes(std::vector<MatShape>(1, inputShape), ids, ins, outs);

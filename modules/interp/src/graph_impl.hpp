@@ -19,10 +19,25 @@ struct Graph::Impl
     int numInputs = 1;
     int outputLayer = -1;
     int scoreLayer = -1;
+    bool axesNormalized = false;            // normalizeAxes() has run
 
     //! Builds the graph of `net`; `captured` maps layer instances to the LayerParams seen at load time.
     void build(const dnn::Net& net, const std::map<const dnn::Layer*, dnn::LayerParams>& captured);
+
+    /** @brief Rewrites every negative axis as axis + rank of the layer's input, once (later calls return at
+    once): the axis parameters of the captured LayerParams and the public axis fields of the layer instances.
+    Needs the rank of every layer's input, hence an input shape; call it with `netMutex` held, before the
+    first forward pass (see graph_axes.cpp for why it must precede it). */
+    void normalizeAxes(const MatShape& inputShape);
 };
+
+//! `axis` in [-dims, dims) as a non-negative axis, or -1 when out of range.
+inline int normalizeAxis(int axis, int dims)
+{
+    if (axis < -dims || axis >= dims)
+        return -1;
+    return axis < 0 ? axis + dims : axis;
+}
 
 //! Index of a layer by name (also without the "onnx_node!" prefixes OpenCV adds), or -1.
 int findLayer(const Graph::Impl& g, const String& name);

@@ -6,6 +6,7 @@
 // concatenation along a spatial axis, global layers). A registry keyed by layer type, like the backward rules.
 // Geometry comes from the public fields of the cv::dnn instances and the parameters readNet() captured.
 #include "precomp.hpp"
+#include "rules/rules.hpp"  // lpNormalizeAxes
 
 #include <functional>
 
@@ -163,8 +164,10 @@ LayerGeometry pooling(const GeometryContext& ctx)
 {
     Ptr<dnn::PoolingLayer> l = layerAs<dnn::PoolingLayer>(ctx);
     const MatShape& in = ctx.inputShapes.at(0);
-    if (l->type != 0 /* MAX */ && l->type != 1 /* AVE */ && l->type != 2 /* STOCHASTIC */)
+    if (l->type != 0 /* MAX */ && l->type != 1 /* AVE */ && l->type != 2 /* STOCHASTIC */ && l->type != 3 /* SUM */)
         unsupported(ctx, "ROI pooling has no receptive-field rule");
+    if (!isSpatial(in))
+        return global(ctx);  // 1-D pooling of N x C x L: no image rows and columns left
     AxisMap maps[2];
     for (int a = 0; a < 2; a++)
     {
@@ -434,6 +437,20 @@ LayerGeometry softmax(const GeometryContext& ctx)
     return LayerGeometry::uniform(1, 1, SpatialMap(ay, ax));
 }
 
+//! Normalize: position-wise when it normalises over channels, whole along the spatial axes it normalises over.
+LayerGeometry lpNormalize(const GeometryContext& ctx)
+{
+    const MatShape& in = ctx.inputShapes.at(0);
+    if (!isSpatial(in))
+        return global(ctx);
+    int start = 0, end = 0;
+    lpNormalizeAxes(*ctx.info, (int)in.size(), start, end);
+    const int rowAxis = (int)in.size() - 2, colAxis = (int)in.size() - 1;
+    const AxisMap ay = start <= rowAxis && rowAxis <= end ? AxisMap::whole() : AxisMap::identity();
+    const AxisMap ax = start <= colAxis && colAxis <= end ? AxisMap::whole() : AxisMap::identity();
+    return LayerGeometry::uniform(1, 1, SpatialMap(ay, ax));
+}
+
 LayerGeometry permute(const GeometryContext& ctx)
 {
     const LayerInfo& info = *ctx.info;
@@ -482,6 +499,8 @@ struct Registry
         rules["Reduce"] = perAxisFromShapes;
         rules["InnerProduct"] = global;
         rules["MVN"] = global;
+        rules["Normalize"] = lpNormalize;
+        rules["NormalizeBBox"] = lpNormalize;
     }
 };
 

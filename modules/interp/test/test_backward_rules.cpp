@@ -7,6 +7,8 @@
 // f computed by plain cv::dnn forward passes.
 #include "test_precomp.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <functional>
 
 namespace opencv_test {
@@ -163,6 +165,30 @@ std::vector<RuleCase> ruleCases()
     single("softplus", act, "Softplus", LayerParams(), 3.f);
     single("absval", act, "AbsVal", LayerParams());
     single("power", act, "Power", P().set("power", 2.f).set("scale", 0.5f).set("shift", 2.f));
+    auto lower = [](std::string t) {
+        std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return (char)std::tolower(ch); });
+        return t;
+    };
+    // inputs where the functions are smooth enough for central differences (asin, acos, atanh need |x| < 1)
+    for (const char* t : { "Sinh", "Cosh", "Atan", "Asinh" })
+        single(lower(t), act, t, LayerParams(), 1.5f);
+    for (const char* t : { "Tan", "Asin", "Acos", "Atanh" })
+        single(lower(t), act, t, LayerParams(), 0.7f);
+    cases.push_back({ "acosh", act, [](NetBuilder& b) {
+        b.add("above_one", "Power", P().set("power", 1.f).set("shift", 2.5f));
+        b.add("layer", "Acosh", LayerParams());
+    }, 1.f });
+    single("shrink", act, "Shrink", P().set("bias", 0.3f).set("lambd", 0.5f), 2.f);
+    single("thresholded_relu", act, "ThresholdedRelu", P().set("alpha", 0.4f), 2.f);
+    for (const char* t : { "Floor", "Ceil", "Round", "Sign" })
+    {
+        // piecewise constant: zero gradient, checked beside an identity path so that the case is not degenerate
+        const std::string type = t;
+        cases.push_back({ "identity_plus_" + lower(t), act, [type](NetBuilder& b) {
+            int f = b.add("step", type, LayerParams());
+            b.add("layer", "Eltwise", P().set("operation", "sum"), { { 0, 0 }, { f, 0 } });
+        }, 2.f });
+    }
     // Normalisation
     {
         LayerParams lp;
@@ -220,6 +246,21 @@ std::vector<RuleCase> ruleCases()
         int e = b.add("exp", "Sigmoid", LayerParams(), { { s, 1 } });
         int c = b.add("conv", "Convolution", convParams(2, 1, 1, 0, 1, 2, 23), { { s, 0 } });
         b.add("layer", "Concat", P().set("axis", 1), { { e, 0 }, { c, 0 } });
+    }, 2.f });
+    // Caffe's Crop: the first input cut to the shape of the second from `axis` on, at the offsets
+    cases.push_back({ "crop", { 1, 2, 6, 7 }, [](NetBuilder& b) {
+        int small = b.add("small", "Convolution", convParams(3, 3, 2, 0, 1, 2, 37));
+        int big = b.add("big", "Convolution", convParams(3, 1, 1, 0, 1, 2, 38), { { 0, 0 } });
+        int offsets[] = { 1, 2 };
+        b.add("layer", "Crop", P().set("axis", 2).set("offset", cv::dnn::DictValue::arrayInt(offsets, 2)),
+              { { big, 0 }, { small, 0 } });
+    }, 1.f });
+    // Identity with two inputs and two outputs, as the ONNX importer builds broadcasts ("<name>/copy_k")
+    cases.push_back({ "identity_two_inputs", { 1, 2, 3, 3 }, [](NetBuilder& b) {
+        int t = b.add("tanh", "TanH", LayerParams());
+        int s = b.add("sig", "Sigmoid", LayerParams(), { { 0, 0 } });
+        int id = b.add("copy", "Identity", LayerParams(), { { t, 0 }, { s, 0 } });
+        b.add("layer", "Concat", P().set("axis", 1), { { id, 1 }, { id, 0 } });
     }, 2.f });
     cases.push_back({ "split", { 1, 2, 4, 4 }, [](NetBuilder& b) {
         int s = b.add("split", "Split", LayerParams());
@@ -294,6 +335,110 @@ std::vector<RuleCase> ruleCases()
                P().set("reduce", "sum").set("deleted_dims", cv::dnn::DictValue::arrayInt(dims, 2)));
         single("reduce_max", { 2, 2, 3, 4 }, "Reduce",
                P().set("reduce", "max").set("deleted_dims", cv::dnn::DictValue::arrayInt(dims, 2)));
+    }
+    // MVN (ONNX InstanceNormalization is MVN per sample and channel followed by a per-channel affine layer)
+    auto mvn = [](bool normVariance, bool acrossChannels, float eps) {
+        return P().set("normalize_variance", normVariance).set("across_channels", acrossChannels).set("eps", eps);
+    };
+    single("mvn_instance", { 2, 3, 4, 5 }, "MVN", mvn(true, false, 1e-5f), 2.f);
+    single("mvn_across_channels", { 2, 3, 3, 4 }, "MVN", mvn(true, true, 1e-3f), 2.f);
+    single("mvn_large_eps", { 2, 2, 3, 3 }, "MVN", mvn(true, false, 0.5f), 2.f);
+    single("mvn_mean_only", { 2, 3, 4, 5 }, "MVN", mvn(false, false, 1e-9f), 2.f);
+    single("mvn_mean_only_across_channels", { 2, 3, 2, 3 }, "MVN", mvn(false, true, 1e-9f), 2.f);
+    // Normalize: Lp normalisation of each pixel's channel vector, or of each whole sample (across_spatial)
+    {
+        auto norm = [](float p, bool acrossSpatial, int scales, uint64 seed) {
+            LayerParams lp = P().set("p", p).set("across_spatial", acrossSpatial).set("eps", 1e-6f);
+            if (scales > 0)
+                lp.blobs.push_back(randn({ scales }, 0.5f, seed) + 1.0);  // one column, as the Caffe importer makes it
+            return lp;
+        };
+        single("normalize_l2_channels", { 2, 3, 3, 4 }, "Normalize", norm(2.f, false, 0, 0));
+        single("normalize_l2_channel_scales", { 2, 3, 3, 4 }, "Normalize", norm(2.f, false, 3, 30));
+        single("normalize_l2_across_spatial_shared_scale", { 2, 3, 3, 3 }, "Normalize", norm(2.f, true, 1, 31));
+        single("normalize_l2_across_spatial", { 2, 2, 3, 3 }, "Normalize", norm(2.f, true, 0, 0));
+        single("normalize_l1_channels", { 2, 3, 3, 4 }, "Normalize", norm(1.f, false, 0, 0));
+        single("normalize_l1_across_spatial_shared_scale", { 2, 2, 3, 3 }, "Normalize", norm(1.f, true, 1, 32));
+        single("normalize_l3_channels", { 1, 4, 3, 3 }, "Normalize", norm(3.f, false, 0, 0));
+        // what the ONNX importer makes of ReduceL2 + Div over the last axis: start_axis = end_axis = -1
+        single("normalize_l2_last_axis_negative", { 2, 3, 3, 4 }, "Normalize",
+               P().set("p", 2.f).set("start_axis", -1).set("end_axis", -1).set("eps", 1e-6f));
+    }
+    // Pooling over one spatial axis (MaxPool1d / AvgPool1d on N x C x L: a Reshape in front, as the ONNX
+    // importer makes of torch's flatten) and over three (N x C x D x H x W)
+    {
+        auto ints = [](std::vector<int> v) { return cv::dnn::DictValue::arrayInt(v.data(), (int)v.size()); };
+        auto pooled = [&](const std::string& name, std::vector<int> inShape, std::vector<int> view, LayerParams pool) {
+            LayerParams reshape = P().set("dim", ints(view));
+            cases.push_back({ name, inShape, [reshape, pool](NetBuilder& b) {
+                b.add("view", "Reshape", reshape);
+                b.add("layer", "Pooling", pool);
+            }, 1.f });
+        };
+        auto pool = [&](const char* type, std::vector<int> k, std::vector<int> s, std::vector<int> pads) {
+            return P().set("pool", type).set("kernel_size", ints(k)).set("strides", ints(s)).set("pads_begin", ints(pads))
+                      .set("pads_end", ints(pads)).lp;
+        };
+        pooled("maxpool1d_padded", { 2, 3, 1, 11 }, { 2, 3, 11 }, pool("max", { 3 }, { 2 }, { 1 }));
+        pooled("avepool1d_padded_area", { 2, 3, 1, 11 }, { 2, 3, 11 }, pool("ave", { 3 }, { 2 }, { 1 }));
+        LayerParams excl = pool("ave", { 4 }, { 3 }, { 2 });
+        excl.set("ave_pool_padded_area", false);
+        pooled("avepool1d_exclude_padding", { 1, 2, 2, 7 }, { 1, 2, 14 }, excl);
+        LayerParams ceil = pool("max", { 3 }, { 2 }, { 0 });
+        ceil.set("ceil_mode", true);
+        pooled("maxpool1d_ceil", { 1, 2, 2, 5 }, { 1, 2, 10 }, ceil);
+        pooled("maxpool3d", { 1, 4, 4, 5 }, { 1, 2, 2, 4, 5 }, pool("max", { 2, 3, 2 }, { 1, 2, 2 }, { 0, 1, 1 }));
+        pooled("avepool3d_padded", { 1, 4, 4, 5 }, { 1, 2, 2, 4, 5 }, pool("ave", { 2, 3, 3 }, { 1, 2, 1 }, { 1, 1, 0 }));
+        // torch's LocalResponseNorm export: x / (k + alpha * avgpool3d(pad(x^2 over channels)))^beta on an
+        // N x 1 x C x H x W view
+        int pads[] = { 0, 0, 0, 0, 2, 1, 0, 0, 0, 0 };
+        LayerParams padding = P().set("paddings", cv::dnn::DictValue::arrayInt(pads, 10));
+        LayerParams avg = pool("ave", { 4, 1, 1 }, { 1, 1, 1 }, { 0, 0, 0 });
+        cases.push_back({ "lrn_as_torch_exports_it", { 1, 5, 3, 3 }, [ints, padding, avg](NetBuilder& b) {
+            int sq = b.add("square", "Eltwise", P().set("operation", "prod"), { { 0, 0 }, { 0, 0 } });
+            b.add("view5d", "Reshape", P().set("dim", ints({ 1, 1, 5, 3, 3 })), { { sq, 0 } });
+            b.add("pad", "Padding", padding);
+            b.add("pool", "Pooling", avg);
+            b.add("view4d", "Reshape", P().set("dim", ints({ 1, 5, 3, 3 })));
+            int den = b.add("den", "Power", P().set("power", 0.75f).set("scale", 0.5f).set("shift", 2.f));
+            b.add("layer", "Eltwise", P().set("operation", "div"), { { 0, 0 }, { den, 0 } });
+        }, 2.f });
+    }
+    // Negative axes (normalised once, before the first forward pass)
+    {
+        auto ints = [](std::vector<int> v) { return cv::dnn::DictValue::arrayInt(v.data(), (int)v.size()); };
+        // ONNX Split(axis=-1) + Concat(axis=-1): cv::dnn's own shape inference broke after the first forward
+        cases.push_back({ "split_negative_axis_then_concat", { 1, 2, 3, 5 }, [ints](NetBuilder& b) {
+            int s = b.add("split", "Slice", P().set("axis", -1).set("slice_point", ints({ 2 })));
+            int t = b.add("tanh", "TanH", LayerParams(), { { s, 1 } });
+            b.add("layer", "Concat", P().set("axis", -1), { { t, 0 }, { s, 0 } });
+        }, 2.f });
+        cases.push_back({ "split_channels_negative_axis_then_concat", { 1, 4, 2, 3 }, [ints](NetBuilder& b) {
+            int s = b.add("split", "Slice", P().set("axis", -3).set("slice_point", ints({ 1 })));
+            int t = b.add("sig", "Sigmoid", LayerParams(), { { s, 0 } });
+            b.add("layer", "Concat", P().set("axis", -3), { { s, 1 }, { t, 0 } });
+        }, 2.f });
+        cases.push_back({ "slice_negative_axis_begin_end", { 1, 2, 5, 4 }, [ints](NetBuilder& b) {
+            b.add("layer", "Slice", P().set("axis", -2).set("begin", ints({ 1 })).set("end", ints({ -1 })));
+        }, 1.f });
+        cases.push_back({ "concat_negative_axis", { 1, 2, 3, 3 }, [](NetBuilder& b) {
+            int a = b.add("a", "Convolution", convParams(2, 3, 1, 1, 1, 2, 33));
+            b.add("layer", "Concat", P().set("axis", -2), { { a, 0 }, { 0, 0 } });
+        }, 1.f });
+        single("softmax_negative_axis", { 2, 3, 2, 4 }, "Softmax", P().set("axis", -1), 2.f);
+        single("log_softmax_negative_axis", { 2, 3, 2, 4 }, "Softmax", P().set("axis", -3).set("log_softmax", true), 2.f);
+        cases.push_back({ "flatten_negative_axes", { 2, 3, 2, 4 }, [](NetBuilder& b) {
+            b.add("flat", "Flatten", P().set("axis", -3).set("end_axis", -2));
+            b.add("layer", "Softmax", P().set("axis", -2));
+        }, 2.f });
+        LayerParams fc;
+        fc.set("num_output", 3); fc.set("bias_term", true); fc.set("axis", -1);
+        fc.blobs.push_back(randn({ 3, 4 }, 0.5f, 34));
+        fc.blobs.push_back(randn({ 1, 3 }, 0.1f, 35));
+        single("inner_product_negative_axis", { 2, 2, 3, 4 }, "InnerProduct", fc);
+        LayerParams scale = P().set("axis", -3).set("bias_term", false);
+        scale.blobs.push_back(randn({ 3 }, 0.5f, 36) + 1.0);
+        single("scale_negative_axis", { 2, 3, 2, 2 }, "Scale", scale);
     }
     return cases;
 }
@@ -376,6 +521,142 @@ TEST_P(BackwardRuleFD, matches_central_differences)
 
 INSTANTIATE_TEST_CASE_P(Interp, BackwardRuleFD, ::testing::ValuesIn(ruleCases()),
                         [](const ::testing::TestParamInfo<RuleCase>& info) { return info.param.name; });
+
+/* Negative axes, per layer type that has one: the network with axis = -k and the same network with
+   axis = rank - k give identical outputs and gradients, the captured parameters read non-negative after the
+   first forward pass, and cv::dnn's shape inference still agrees with the recorded outputs afterwards (it did
+   not for Slice, the layer of ONNX Split: "cannot match input 0 of layer 'Concat' to an output of 'Split'").
+   cv::dnn rejects negative Permute orders itself; Reduce gets positive axes from its importer (see the ONNX
+   coverage test for ReduceMean over axis -1). */
+struct AxisCase
+{
+    std::string name;
+    std::vector<int> inputShape;
+    std::function<void(NetBuilder&, int sign)> build;  // sign -1: negative axes, +1: the same axes counted from 0
+};
+
+std::ostream& operator<<(std::ostream& os, const AxisCase& c) { return os << c.name; }
+
+std::vector<AxisCase> axisCases()
+{
+    auto ints = [](std::vector<int> v) { return cv::dnn::DictValue::arrayInt(v.data(), (int)v.size()); };
+    auto ax = [](int negative, int sign) { return sign < 0 ? negative : negative + 4; };  // 4-D inputs
+    std::vector<AxisCase> c;
+    c.push_back({ "split_concat", { 1, 2, 3, 5 }, [=](NetBuilder& b, int sign) {
+        int s = b.add("split", "Slice", P().set("axis", ax(-1, sign)).set("slice_point", ints({ 2 })));
+        int t = b.add("tanh", "TanH", LayerParams(), { { s, 1 } });
+        b.add("layer", "Concat", P().set("axis", ax(-1, sign)), { { t, 0 }, { s, 0 } });
+    } });
+    c.push_back({ "slice", { 1, 2, 5, 4 }, [=](NetBuilder& b, int sign) {
+        // begin/end start at `axis` when it is negative, at axis 0 otherwise
+        if (sign < 0)
+            b.add("layer", "Slice", P().set("axis", -2).set("begin", ints({ 1 })).set("end", ints({ -1 })));
+        else
+            b.add("layer", "Slice", P().set("begin", ints({ 0, 0, 1 })).set("end", ints({ 1, 2, -1 })));
+    } });
+    c.push_back({ "concat", { 1, 2, 3, 3 }, [=](NetBuilder& b, int sign) {
+        int a = b.add("a", "TanH", LayerParams());
+        b.add("layer", "Concat", P().set("axis", ax(-3, sign)), { { a, 0 }, { 0, 0 } });
+    } });
+    c.push_back({ "softmax", { 2, 3, 2, 4 }, [=](NetBuilder& b, int sign) {
+        b.add("layer", "Softmax", P().set("axis", ax(-1, sign)));
+    } });
+    c.push_back({ "log_softmax", { 2, 3, 2, 4 }, [=](NetBuilder& b, int sign) {
+        b.add("layer", "Softmax", P().set("axis", ax(-2, sign)).set("log_softmax", true));
+    } });
+    c.push_back({ "flatten", { 2, 3, 2, 4 }, [=](NetBuilder& b, int sign) {
+        b.add("flat", "Flatten", P().set("axis", ax(-3, sign)).set("end_axis", ax(-2, sign)));
+        b.add("layer", "Softmax", P().set("axis", sign < 0 ? -2 : 1));  // 3-D after Flatten
+    } });
+    c.push_back({ "inner_product", { 2, 2, 3, 4 }, [=](NetBuilder& b, int sign) {
+        LayerParams fc = P().set("num_output", 3).set("bias_term", false).set("axis", ax(-1, sign));
+        fc.blobs.push_back(randn({ 3, 4 }, 0.5f, 40));
+        b.add("layer", "InnerProduct", fc);
+    } });
+    c.push_back({ "scale", { 2, 3, 2, 2 }, [=](NetBuilder& b, int sign) {
+        LayerParams scale = P().set("axis", ax(-3, sign)).set("bias_term", false);
+        scale.blobs.push_back(randn({ 3 }, 0.5f, 41) + 1.0);
+        b.add("layer", "Scale", scale);
+    } });
+    c.push_back({ "normalize", { 2, 3, 3, 4 }, [=](NetBuilder& b, int sign) {
+        b.add("layer", "Normalize", P().set("p", 2.f).set("start_axis", ax(-3, sign)).set("end_axis", ax(-3, sign)));
+    } });
+    return c;
+}
+
+cv::interp::MatShape shapeOf(const cv::Mat& m) { return cv::interp::MatShape(m.size.p, m.size.p + m.dims); }
+
+class NegativeAxes : public ::testing::TestWithParam<AxisCase> {};
+
+TEST_P(NegativeAxes, same_as_non_negative)
+{
+    const AxisCase& c = GetParam();
+    const cv::Mat x = interp_test::randomBlob(c.inputShape, -2, 2, 4321);
+    cv::Mat out[2], grad[2];
+    for (int k = 0; k < 2; k++)
+    {
+        NetBuilder b;
+        b.net.setInputsNames(std::vector<cv::String>(1, "data"));
+        c.build(b, k == 0 ? -1 : 1);
+        cv::Ptr<cv::interp::Explainer> ex = cv::interp::Explainer::create(b.net, b.params);
+        cv::Ptr<cv::interp::Tape> tape = ex->forward(x);
+        const cv::interp::Graph& g = ex->graph();
+        const int target = g.require("layer");
+        out[k] = tape->outputs(target)[0];
+        cv::interp::Seeds seeds;
+        seeds[target] = interp_test::randomBlob(cv::interp::MatShape(out[k].size.p, out[k].size.p + out[k].dims), -1, 1, 7);
+        ex->backward(*tape, seeds, cv::interp::BACKWARD_STANDARD, grad[k]);
+        for (int i = 0; i < g.size(); i++)
+            for (const char* key : { "axis", "start_axis", "end_axis" })
+            {
+                if (g.layer(i).params.has(key))
+                {
+                    EXPECT_GE(g.layer(i).params.get<int>(key), 0) << c.name << ": " << g.layer(i).name << " " << key;
+                }
+            }
+        // a layer made afresh from the normalised parameters computes what the network's layer computed
+        for (int i = 0; i < g.size(); i++)
+        {
+            const cv::interp::LayerInfo& info = g.layer(i);
+            LayerParams lp = info.params;
+            cv::Ptr<cv::dnn::Layer> copy = cv::dnn::LayerFactory::createLayerInstance(info.type, lp);
+            ASSERT_FALSE(copy.empty()) << info.type;
+            std::vector<cv::Mat> ins, outs, internals;
+            std::vector<cv::interp::MatShape> inShapes, outShapes, internalShapes;
+            for (const cv::interp::LayerPin& p : info.inputs)
+            {
+                ins.push_back(tape->output(p).clone());
+                inShapes.push_back(shapeOf(ins.back()));
+            }
+            copy->getMemoryShapes(inShapes, (int)tape->outputs(i).size(), outShapes, internalShapes);
+            for (const cv::interp::MatShape& sh : outShapes)
+                outs.push_back(cv::Mat((int)sh.size(), sh.data(), CV_32F));
+            for (const cv::interp::MatShape& sh : internalShapes)
+                internals.push_back(cv::Mat((int)sh.size(), sh.data(), CV_32F));
+            copy->finalize(cv::InputArrayOfArrays(ins), cv::OutputArrayOfArrays(outs));
+            copy->forward(cv::InputArrayOfArrays(ins), cv::OutputArrayOfArrays(outs), cv::OutputArrayOfArrays(internals));
+            ASSERT_EQ(outs.size(), tape->outputs(i).size()) << c.name << ": " << info.name;
+            for (size_t p = 0; p < outs.size(); p++)
+            {
+                ASSERT_EQ(shapeOf(outs[p]), shapeOf(tape->outputs(i)[p])) << c.name << ": " << info.name;
+                EXPECT_EQ(cv::norm(outs[p], tape->outputs(i)[p], cv::NORM_INF), 0) << c.name << ": " << info.name;
+            }
+        }
+        // shape inference after the forward pass agrees with the recorded outputs
+        std::vector<std::vector<cv::interp::MatShape> > shapes;
+        g.outputShapes(cv::interp::MatShape(c.inputShape), shapes);
+        for (int i = 0; i < g.size(); i++)
+            for (size_t p = 0; p < tape->outputs(i).size(); p++)
+                EXPECT_EQ(shapes[i].at(p), shapeOf(tape->outputs(i)[p])) << c.name << ": " << g.layer(i).name;
+    }
+    ASSERT_EQ(shapeOf(out[0]), shapeOf(out[1]));
+    EXPECT_EQ(cv::norm(out[0], out[1], cv::NORM_INF), 0) << c.name;
+    EXPECT_EQ(cv::norm(grad[0], grad[1], cv::NORM_INF), 0) << c.name;
+    EXPECT_GT(cv::norm(grad[0]), 0) << c.name;
+}
+
+INSTANTIATE_TEST_CASE_P(Interp, NegativeAxes, ::testing::ValuesIn(axisCases()),
+                        [](const ::testing::TestParamInfo<AxisCase>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace opencv_test

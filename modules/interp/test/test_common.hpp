@@ -10,6 +10,14 @@
 #include <string>
 #include <vector>
 
+/** Skips the current test with a message: GTEST_SKIP in the standalone GoogleTest build, opencv_ts's
+SkipTestException in the in-tree build. Use as INTERP_TEST_SKIP("why"); in a void test body. */
+#ifdef INTERP_STANDALONE_TESTS
+#define INTERP_TEST_SKIP(message) GTEST_SKIP() << (message)
+#else
+#define INTERP_TEST_SKIP(message) throw cvtest::SkipTestException(message)
+#endif
+
 namespace interp_test {
 
 //! Path of a file under the repository's data/ directory (INTERP_TEST_DATA_DIR or INTERP_DATA_DIR override).

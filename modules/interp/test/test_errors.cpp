@@ -35,7 +35,7 @@ struct ConvNet
         conv.blobs = { w };
         add("conv", "Convolution", conv);
         if (withUnsupported)
-            add("floor", "Floor", LayerParams());
+            add("not", "Not", LayerParams());  // a boolean operation: no backward rule
         add("relu", "ReLU", LayerParams());
         LayerParams fc;
         fc.set("num_output", 3); fc.set("bias_term", false);
@@ -131,7 +131,7 @@ TEST(Interp_Errors_Load, unsupported_layer_is_named_before_computing)
     cv::Ptr<Explainer> ex = Explainer::create(n.net, n.params);
     cv::Mat x = interp_test::randomBlob({ 1, 3, 5, 5 }, -1, 1, 1);
     expectError([&]() { ex->gradient(x, std::vector<Target>(1, Target::classScore(0))); },
-                { "'floor'", "Floor", "no backward rule", "registerBackwardRule" });
+                { "'not'", "Not", "no backward rule", "registerBackwardRule" });
     // targets below the unsupported layer still work
     cv::Mat g = ex->gradient(x, std::vector<Target>(1, Target::channel("conv", 1)));
     EXPECT_GT(cv::norm(g), 0);

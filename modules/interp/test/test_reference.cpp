@@ -100,7 +100,7 @@ TEST(Interp_Reference_Data, all_families_present)
 {
     const std::vector<std::string> n = interp_test::referenceModels();
     for (const char* family : { "alexnet", "alexnet_caffe", "vgg", "resnet", "squeezenet", "googlenet", "densenet",
-                                "mobilenetv2", "shufflenetv2", "efficientnet", "layers" })
+                                "mobilenetv2", "shufflenetv2", "efficientnet", "layers", "normalization", "pool1d_lrn" })
         EXPECT_NE(std::find(n.begin(), n.end(), family), n.end()) << "missing data/reference/" << family;
 }
 

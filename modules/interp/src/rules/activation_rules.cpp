@@ -202,8 +202,39 @@ INTERP_ELEMENTWISE_RULE(sinRule, dy[i] * std::cos(x[i]))
 INTERP_ELEMENTWISE_RULE(cosRule, -dy[i] * std::sin(x[i]))
 INTERP_ELEMENTWISE_RULE(erfRule, dy[i] * 1.1283791670955126f * std::exp(-x[i] * x[i]))
 INTERP_ELEMENTWISE_RULE(reciprocalRule, -dy[i] * y[i] * y[i])
+INTERP_ELEMENTWISE_RULE(tanRule, dy[i] * (1.f + y[i] * y[i]))
+INTERP_ELEMENTWISE_RULE(sinhRule, dy[i] * std::cosh(x[i]))
+INTERP_ELEMENTWISE_RULE(coshRule, dy[i] * std::sinh(x[i]))
+INTERP_ELEMENTWISE_RULE(asinRule, dy[i] / std::sqrt(1.f - x[i] * x[i]))
+INTERP_ELEMENTWISE_RULE(acosRule, -dy[i] / std::sqrt(1.f - x[i] * x[i]))
+INTERP_ELEMENTWISE_RULE(atanRule, dy[i] / (1.f + x[i] * x[i]))
+INTERP_ELEMENTWISE_RULE(asinhRule, dy[i] / std::sqrt(x[i] * x[i] + 1.f))
+INTERP_ELEMENTWISE_RULE(acoshRule, dy[i] / std::sqrt(x[i] * x[i] - 1.f))
+INTERP_ELEMENTWISE_RULE(atanhRule, dy[i] / (1.f - x[i] * x[i]))
+// Ceil, Floor, Round, Sign: piecewise constant, so the gradient is 0 wherever it exists (as in PyTorch).
+INTERP_ELEMENTWISE_RULE(piecewiseConstantRule, 0.f * dy[i])
 
 #undef INTERP_ELEMENTWISE_RULE
+
+// Shrink (ONNX Shrink: hard / soft shrinkage): y = x - bias above lambd, x + bias below -lambd, 0 between.
+Ptr<LayerBackward> shrinkRule(const LayerContext& ctx)
+{
+    const float lambd = layerAs<dnn::ShrinkLayer>(ctx)->lambd;
+    return elementwise([lambd](const float* x, const float*, const float* dy, float* dx, size_t n) {
+        for (size_t i = 0; i < n; i++)
+            dx[i] = (x[i] > lambd || x[i] < -lambd) ? dy[i] : 0.f;
+    });
+}
+
+// ThresholdedRelu: y = x above alpha, 0 elsewhere.
+Ptr<LayerBackward> thresholdedReluRule(const LayerContext& ctx)
+{
+    const float alpha = layerAs<dnn::ThresholdedReluLayer>(ctx)->alpha;
+    return elementwise([alpha](const float* x, const float*, const float* dy, float* dx, size_t n) {
+        for (size_t i = 0; i < n; i++)
+            dx[i] = x[i] > alpha ? dy[i] : 0.f;
+    });
+}
 
 }  // namespace
 
@@ -237,6 +268,19 @@ void registerActivationRules(const RuleRegistrar& add)
     add("Cos", BACKWARD_STANDARD, cosRule);
     add("Erf", BACKWARD_STANDARD, erfRule);
     add("Reciprocal", BACKWARD_STANDARD, reciprocalRule);
+    add("Tan", BACKWARD_STANDARD, tanRule);
+    add("Sinh", BACKWARD_STANDARD, sinhRule);
+    add("Cosh", BACKWARD_STANDARD, coshRule);
+    add("Asin", BACKWARD_STANDARD, asinRule);
+    add("Acos", BACKWARD_STANDARD, acosRule);
+    add("Atan", BACKWARD_STANDARD, atanRule);
+    add("Asinh", BACKWARD_STANDARD, asinhRule);
+    add("Acosh", BACKWARD_STANDARD, acoshRule);
+    add("Atanh", BACKWARD_STANDARD, atanhRule);
+    add("Shrink", BACKWARD_STANDARD, shrinkRule);
+    add("ThresholdedRelu", BACKWARD_STANDARD, thresholdedReluRule);
+    for (const char* t : { "Ceil", "Floor", "Round", "Sign" })
+        add(t, BACKWARD_STANDARD, piecewiseConstantRule);
 }
 
 }  // namespace interp

@@ -22,6 +22,7 @@ void registerBuiltinRules(const RuleRegistrar& add)
     registerEltwiseRules(add);
     registerResizeRules(add);
     registerReduceRules(add);
+    registerStatisticsRules(add);
 }
 
 namespace rules {
@@ -30,6 +31,14 @@ void unsupported(const LayerContext& ctx, const String& what)
 {
     CV_Error(Error::StsNotImplemented, cv::format("layer '%s' (type %s): %s", ctx.info->name.c_str(),
                                                   ctx.info->type.c_str(), what.c_str()));
+}
+
+int checkedAxis(const LayerContext& ctx, int axis, int dims)
+{
+    if (axis < 0 || axis >= dims)
+        unsupported(ctx, cv::format("axis %d does not exist in a %d-D input (axes count from 0; a negative axis is "
+                                    "normalised before the first forward pass)", axis, dims));
+    return axis;
 }
 
 void parallelChunks(size_t total, const std::function<void(size_t, size_t)>& fn, size_t minChunk)

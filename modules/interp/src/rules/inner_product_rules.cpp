@@ -44,9 +44,8 @@ public:
         if (!needed[0])
             return;
         const Mat& x = ins[0];
-        const int ax = axis < 0 ? axis + x.dims : axis;
-        const int outer = (int)x.total(0, ax);
-        CV_Assert((int)x.total(ax) == inputs);
+        const int outer = (int)x.total(0, axis);
+        CV_Assert((int)x.total(axis) == inputs);
         Mat dy = outputGrads[0].reshape(1, MatShape{ outer, outputs });
         Mat dx = newBlob(MatShape{ outer, inputs });
         std::vector<Mat> vin(1, dy), vout(1, dx), internals;
@@ -102,7 +101,7 @@ Ptr<LayerBackward> innerProductRule(const LayerContext& ctx)
     {
         if (ctx.inputShapes.size() != 1)
             unsupported(ctx, "several inputs with constant weights");
-        return makePtr<InnerProductBackward>(ctx, l->blobs[0], l->axis);
+        return makePtr<InnerProductBackward>(ctx, l->blobs[0], checkedAxis(ctx, l->axis, (int)ctx.inputShapes[0].size()));
     }
     if (ctx.inputShapes.size() != 2)
         unsupported(ctx, "an InnerProduct without weights must have two inputs (MatMul)");

@@ -26,8 +26,7 @@ struct Broadcast
 Broadcast broadcastOf(const LayerContext& ctx, const MatShape& in, int axis, size_t numWeights)
 {
     const int dims = (int)in.size();
-    if (axis < 0)
-        axis += dims;
+    axis = checkedAxis(ctx, axis, dims);
     int endAxis = axis + 1;
     for (; endAxis <= dims; ++endAxis)
         if ((size_t)dnn::total(in, axis, endAxis) == numWeights)
@@ -146,14 +145,13 @@ public:
         Broadcast b;
         {
             const int dims = x.dims;
-            const int ax = axis < 0 ? axis + dims : axis;
             MatShape in = dnn::shape(x);
-            int endAxis = ax + 1;
+            int endAxis = axis + 1;
             for (; endAxis <= dims; ++endAxis)
-                if ((size_t)dnn::total(in, ax, endAxis) == numWeights)
+                if ((size_t)dnn::total(in, axis, endAxis) == numWeights)
                     break;
             CV_Assert(endAxis <= dims);
-            b.outer = (size_t)dnn::total(in, 0, ax);
+            b.outer = (size_t)dnn::total(in, 0, axis);
             b.mid = numWeights;
             b.inner = endAxis < dims ? (size_t)dnn::total(in, endAxis) : 1;
         }
@@ -181,7 +179,7 @@ Ptr<LayerBackward> scaleRule(const LayerContext& ctx)
     if (l->mode != "scale")
         unsupported(ctx, "Scale in '" + l->mode + "' mode (a comparison) is not differentiable");
     Ptr<ScaleBackward> b = makePtr<ScaleBackward>();
-    b->axis = l->axis;
+    b->axis = checkedAxis(ctx, l->axis, (int)ctx.inputShapes.at(0).size());
     const size_t nb = l->blobs.size();
     if (ctx.inputShapes.size() == 2 && nb == 0)
     {

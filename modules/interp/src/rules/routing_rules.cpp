@@ -2,7 +2,7 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
 // Backward of layers that route tensors: Concat (split the gradient), Slice (scatter it back, strided slices
-// included) and Split (copies: sum the gradients of all outputs).
+// included), Crop (pad it back) and Split (copies: sum the gradients of all outputs).
 #include "../precomp.hpp"
 #include "rules.hpp"
 
@@ -40,7 +40,7 @@ Ptr<LayerBackward> concatRule(const LayerContext& ctx)
 {
     Ptr<dnn::ConcatLayer> l = layerAs<dnn::ConcatLayer>(ctx);
     const MatShape& out = ctx.outputShapes.at(0);
-    const int axis = l->axis < 0 ? l->axis + (int)out.size() : l->axis;
+    const int axis = checkedAxis(ctx, l->axis, (int)out.size());
     int sum = 0;
     for (const MatShape& in : ctx.inputShapes)
     {
@@ -130,9 +130,7 @@ Ptr<LayerBackward> sliceRule(const LayerContext& ctx)
     const int dims = (int)in.size();
     const size_t numOut = ctx.outputShapes.size();
     Ptr<SliceBackward> b = makePtr<SliceBackward>();
-    int axis = l->axis;
-    const bool axisNeg = axis < 0;
-    axis = (axis + dims) % dims;
+    const int axis = checkedAxis(ctx, l->axis, dims);
     if (l->sliceRanges.empty())
     {
         // equal parts along the axis
@@ -151,8 +149,8 @@ Ptr<LayerBackward> sliceRule(const LayerContext& ctx)
         for (size_t k = 0; k < numOut; k++)
         {
             std::vector<Range> r = l->sliceRanges[k];
-            if (axisNeg)
-                r.insert(r.begin(), axis, Range::all());
+            if ((int)r.size() > dims)
+                unsupported(ctx, cv::format("output %d has slice ranges for more axes than the input has", (int)k));
             while ((int)r.size() < dims)
                 r.push_back(Range::all());
             b->ranges.push_back(r);
@@ -173,6 +171,54 @@ Ptr<LayerBackward> sliceRule(const LayerContext& ctx)
         }
         b->steps.push_back(st);
     }
+    return b;
+}
+
+/* Crop (Caffe's, used by FCN-style networks): the first input cut to the shape of the second from `axis` on,
+   at the given offsets (one for all cropped axes, or one per axis). The second input only gives a shape. */
+class CropBackward : public LayerBackward
+{
+public:
+    std::vector<Range> ranges;
+
+    void backward(const std::vector<Mat>& inputs, const std::vector<Mat>&, const std::vector<Mat>& outputGrads,
+                  const std::vector<bool>& needed, std::vector<Mat>& inputGrads) const CV_OVERRIDE
+    {
+        if (needed[0])
+        {
+            Mat dx = zeroBlob(dnn::shape(inputs[0]));
+            outputGrads[0].copyTo(dx(ranges));
+            inputGrads[0] = dx;
+        }
+        if (inputs.size() > 1 && needed[1])
+            inputGrads[1] = zeroBlob(dnn::shape(inputs[1]));
+    }
+};
+
+Ptr<LayerBackward> cropRule(const LayerContext& ctx)
+{
+    const LayerInfo& info = *ctx.info;
+    info.requireCaptured("the crop offsets");
+    const MatShape& in = ctx.inputShapes.at(0);
+    const MatShape& out = ctx.outputShapes.at(0);
+    const int dims = (int)in.size();
+    if (out.size() != in.size())
+        unsupported(ctx, "the output rank differs from the input rank");
+    const int axis = checkedAxis(ctx, info.params.get<int>("axis", 2), dims);
+    Ptr<CropBackward> b = makePtr<CropBackward>();
+    b->ranges.assign(dims, Range::all());
+    dnn::DictValue offsets = info.params.has("offset") ? info.params.get("offset") : dnn::DictValue(0);
+    for (int a = axis; a < dims; a++)
+    {
+        const int o = offsets.size() == 1 ? offsets.get<int>(0) : (a - axis < offsets.size() ? offsets.get<int>(a - axis) : 0);
+        if (o < 0 || o + out[a] > in[a])
+            unsupported(ctx, cv::format("offset %d does not fit an output of %d in an input of %d along axis %d",
+                                        o, out[a], in[a], a));
+        b->ranges[a] = Range(o, o + out[a]);
+    }
+    for (int a = 0; a < axis; a++)
+        if (out[a] != in[a])
+            unsupported(ctx, cv::format("axis %d is cropped although it comes before the crop axis %d", a, axis));
     return b;
 }
 
@@ -206,6 +252,7 @@ void registerRoutingRules(const RuleRegistrar& add)
 {
     add("Concat", BACKWARD_STANDARD, concatRule);
     add("Slice", BACKWARD_STANDARD, sliceRule);
+    add("Crop", BACKWARD_STANDARD, cropRule);
     add("Split", BACKWARD_STANDARD, [](const LayerContext&) -> Ptr<LayerBackward> { return makePtr<SplitBackward>(); });
 }
 

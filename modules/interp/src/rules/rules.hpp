@@ -6,6 +6,7 @@
 #define OPENCV_INTERP_RULES_HPP
 
 #include "../precomp.hpp"
+#include "../graph_impl.hpp"
 #include <functional>
 
 namespace cv {
@@ -28,6 +29,12 @@ void registerRoutingRules(const RuleRegistrar& add);
 void registerEltwiseRules(const RuleRegistrar& add);
 void registerResizeRules(const RuleRegistrar& add);
 void registerReduceRules(const RuleRegistrar& add);
+void registerStatisticsRules(const RuleRegistrar& add);
+
+/** @brief First and last axis a Normalize layer normalises over, for an input of `dims` axes: its captured
+start_axis / end_axis / across_spatial, or axes 1..dims-1 from the public flag (raises when that is not enough).
+Negative values have been normalised before the first forward pass. */
+void lpNormalizeAxes(const LayerInfo& info, int dims, int& start, int& end);
 
 namespace rules {
 
@@ -45,6 +52,11 @@ Ptr<T> layerAs(const LayerContext& ctx)
 
 //! Raises a cv::Exception "layer 'x' (type T): <what>" for configurations a rule does not support.
 [[noreturn]] void unsupported(const LayerContext& ctx, const String& what);
+
+/** @brief The layer's axis parameter `axis` for an input of `dims` axes, or a cv::Exception naming the layer.
+Negative axes are normalised once, before the first forward pass (Graph::Impl::normalizeAxes); a rule sees
+non-negative axes and only checks the range. */
+int checkedAxis(const LayerContext& ctx, int axis, int dims);
 
 //! Number of elements of a shape.
 inline size_t totalOf(const MatShape& s) { return s.empty() ? 0 : (size_t)dnn::total(s); }

@@ -1,8 +1,8 @@
 // This file is part of the interp module (explanations for cv::dnn networks).
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
-// Backward of layers that only move data: Flatten, Reshape, Identity, Dropout (inference), Permute,
-// ShuffleChannel and Padding (constant, reflect and edge).
+// Backward of layers that only move data: Flatten, Reshape, Identity and Dropout (inference; any number of
+// inputs passed through), Permute, ShuffleChannel and Padding (constant, reflect and edge).
 #include "../precomp.hpp"
 #include "rules.hpp"
 
@@ -35,6 +35,34 @@ Ptr<LayerBackward> reshapeRule(const LayerContext& ctx)
     if (ctx.outputShapes.size() != 1 || totalOf(ctx.outputShapes[0]) != totalOf(ctx.inputShapes.at(0)))
         unsupported(ctx, "the output does not hold exactly the input's elements");
     return makePtr<ReshapeBackward>();
+}
+
+/* Identity and inference-time Dropout pass every input to the output of the same number. The ONNX importer
+   builds broadcasts from such layers with two inputs and two outputs ("<name>/copy_k" feeding a Concat). */
+class PassThroughBackward : public LayerBackward
+{
+public:
+    void backward(const std::vector<Mat>& inputs, const std::vector<Mat>&, const std::vector<Mat>& outputGrads,
+                  const std::vector<bool>& needed, std::vector<Mat>& inputGrads) const CV_OVERRIDE
+    {
+        for (size_t i = 0; i < inputs.size() && i < outputGrads.size(); i++)
+        {
+            if (!needed[i])
+                continue;
+            const MatShape shape = dnn::shape(inputs[i]);
+            inputGrads[i] = outputGrads[i].empty() ? zeroBlob(shape) : outputGrads[i].reshape(1, shape);
+        }
+    }
+};
+
+Ptr<LayerBackward> passThroughRule(const LayerContext& ctx)
+{
+    if (ctx.outputShapes.size() != ctx.inputShapes.size())
+        unsupported(ctx, cv::format("%d inputs but %d outputs", (int)ctx.inputShapes.size(), (int)ctx.outputShapes.size()));
+    for (size_t i = 0; i < ctx.inputShapes.size(); i++)
+        if (totalOf(ctx.outputShapes[i]) != totalOf(ctx.inputShapes[i]))
+            unsupported(ctx, cv::format("output %d does not hold exactly the elements of input %d", (int)i, (int)i));
+    return makePtr<PassThroughBackward>();
 }
 
 //! Generic axis permutation: out[i0..ik] = in[...] with out axis a = in axis order[a].
@@ -225,8 +253,10 @@ Ptr<LayerBackward> paddingRule(const LayerContext& ctx)
 
 void registerShapeRules(const RuleRegistrar& add)
 {
-    for (const char* t : { "Flatten", "Reshape", "Identity", "Dropout" })
+    for (const char* t : { "Flatten", "Reshape" })
         add(t, BACKWARD_STANDARD, reshapeRule);
+    for (const char* t : { "Identity", "Dropout" })
+        add(t, BACKWARD_STANDARD, passThroughRule);
     add("Permute", BACKWARD_STANDARD, permuteRule);
     add("ShuffleChannel", BACKWARD_STANDARD, shuffleChannelRule);
     add("Padding", BACKWARD_STANDARD, paddingRule);

@@ -28,9 +28,8 @@ public:
         const Mat& y = outputs[0];
         const Mat& dy = outputGrads[0];
         const MatShape s = dnn::shape(y);
-        const int ax = axis < 0 ? axis + (int)s.size() : axis;
-        const size_t outer = (size_t)dnn::total(s, 0, ax), channels = s[ax];
-        const size_t inner = ax + 1 < (int)s.size() ? (size_t)dnn::total(s, ax + 1) : 1;
+        const size_t outer = (size_t)dnn::total(s, 0, axis), channels = s[axis];
+        const size_t inner = axis + 1 < (int)s.size() ? (size_t)dnn::total(s, axis + 1) : 1;
         Mat dx(y.dims, y.size.p, CV_32F);
         const float* py = y.ptr<float>();
         const float* pg = dy.ptr<float>();
@@ -76,6 +75,7 @@ Ptr<LayerBackward> softmaxRule(const LayerContext& ctx)
             ctx.info->requireCaptured("the softmax axis");
         b->axis = 1;
     }
+    b->axis = checkedAxis(ctx, b->axis, (int)in.size());
     return b;
 }
 
