@@ -69,5 +69,44 @@ n="$(ls "$TMP/classes"/class_*.png 2> /dev/null | wc -l)"
 n="$(ls "$TMP/ch"/*_channel_*.png 2> /dev/null | wc -l)"
 [ "$n" = 4 ] || fail "--channels: $n channel images, expected 4"
 
+# visualize with its defaults on both embedded models: every class image, read back from its PNG by plain cv2.dnn,
+# is its class with p >= 0.9 (the default start is seeded noise: the flat start of alexnet_fmnist has no gradient)
+for model in alexnet_fmnist resnet_fmnist; do
+    "$BIN" visualize --model $model --all-classes --out "$TMP/default_$model" > "$TMP/log" 2>&1 ||
+        { fail "$model: visualize --all-classes with defaults"; cat "$TMP/log"; }
+    grep -q "warning" "$TMP/log" && fail "$model: the default synthesis warns: $(grep warning "$TMP/log")"
+    /usr/bin/python3 - "$(dirname "$0")/../data/models/$model.json" "$TMP/default_$model" <<'PY' || fail "$model: a class image is not its class"
+import glob, json, os, sys
+import cv2, numpy as np
+info = json.load(open(sys.argv[1])); pre = info["preprocessing"]; h, w = info["input_size"]
+net = cv2.dnn.readNet(os.path.join(os.path.dirname(sys.argv[1]), info["files"]["onnx"]))
+files = sorted(glob.glob(sys.argv[2] + "/class_*.png"))
+assert len(files) == 10, files
+for k, f in enumerate(files):
+    img = cv2.imread(f, cv2.IMREAD_COLOR)
+    assert img.std() > 10, "%s is nearly flat" % f
+    net.setInput(cv2.dnn.blobFromImage(img, pre["scale"], (w, h), tuple(pre["mean"]), bool(pre["swap_rb"]), False))
+    p = net.forward().reshape(-1)
+    assert int(p.argmax()) == k and p[k] >= 0.9, "%s: class %d, p(%d) = %.3f" % (f, int(p.argmax()), k, p[k])
+PY
+done
+# A start without gradient is reported, not returned silently as a result.
+"$BIN" visualize --model alexnet_fmnist --class 3 --init zeros --iterations 3 --out "$TMP/flat.png" > "$TMP/out" 2> "$TMP/err" ||
+    fail "visualize --init zeros exited non-zero"
+grep -q "warning: the ascent did not move sample 0" "$TMP/err" || fail "no warning for a stalled synthesis: $(cat "$TMP/err")"
+
+# Every error goes to stderr; a negative class is an error; defaults print as written.
+"$BIN" frobnicate > "$TMP/out" 2> "$TMP/err" && fail "an unknown command exits 0"
+[ -s "$TMP/out" ] && fail "an unknown command printed to stdout: $(cat "$TMP/out")"
+grep -q "unknown command 'frobnicate'" "$TMP/err" || fail "unknown command: no message on stderr"
+bad "negative class (saliency)" "class must be >= 0" "$BIN" saliency --class -1 --out "$TMP/bad.png"
+bad "negative class (visualize)" "class must be >= 0" "$BIN" visualize --class -2 --out "$TMP/bad.png"
+bad "negative class (occlusion)" "class must be >= 0" "$BIN" occlusion --class -1 --out "$TMP/bad.png"
+"$BIN" saliency --help | grep -q -- "--noise arg (=0.15)" || fail "--noise shows its default otherwise than 0.15"
+for c in $("$BIN" --help | sed -n 's/^  \([a-z-]*\) .*/\1/p'); do
+    "$BIN" "$c" --help > "$TMP/help" 2>&1 || fail "interp $c --help exits non-zero"
+    grep -E "\(=[-0-9.e]*[0-9]{7,}\)" "$TMP/help" && fail "interp $c --help shows a default with spurious digits"
+done
+
 [ "$fails" = 0 ] && echo "all CLI checks passed"
 exit "$fails"

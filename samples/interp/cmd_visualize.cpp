@@ -100,7 +100,7 @@ int runVisualize(const std::vector<std::string>& args)
     int cls = -1, threads = 0, benchRuns = 0;
     std::vector<std::string> channels;
     std::string neuron, deepdream, outputLayer, init = "noise", optimizer, out, imageSize, history;
-    bool allClasses = false, strong = false, noDecorrelate = false, logProb = false;
+    bool allClasses = false, strong = false, noDecorrelate = false, rawScore = false;
     cli::po::options_description d("visualize options");
     model.add(d);
     d.add_options()
@@ -112,8 +112,10 @@ int runVisualize(const std::vector<std::string>& args)
         ("deepdream", cli::po::value(&deepdream), "maximise the squared L2 norm of LAYER (needs --init FILE)")
         ("all-classes", cli::po::bool_switch(&allClasses), "one image per class into the directory --out, plus contact_sheet.png")
         ("output-layer", cli::po::value(&outputLayer), "layer holding the class scores (default: pre-softmax scores)")
-        ("log-prob", cli::po::bool_switch(&logProb), "with --class / --all-classes: maximise the class log-probability "
-                                                     "(log-softmax of the scores) instead of the raw score")
+        ("raw-score", cli::po::bool_switch(&rawScore), "with --class / --all-classes: maximise the pre-softmax score "
+                                                       "(Simonyan et al.) instead of the class log-probability (the "
+                                                       "default: it also pushes the other classes down, so the image is "
+                                                       "classified as its class)")
         ("iterations,n", cli::po::value<int>(), "gradient steps per octave (default 128)")
         ("lr", cli::po::value<double>(), "learning rate (default 0.05)")
         ("optimizer", cli::po::value(&optimizer), "adam (default) or normalized (x += lr * g / mean|g|)")
@@ -155,8 +157,8 @@ int runVisualize(const std::vector<std::string>& args)
     const bool toDirectory = allClasses || !channels.empty();
     if (out.empty() && benchRuns <= 0)
         throw cli::UsageError("--out is required");
-    if ((!outputLayer.empty() || logProb) && !neuron.empty() + !channels.empty() + !deepdream.empty() > 0)
-        throw cli::UsageError("--output-layer and --log-prob go with --class or --all-classes");
+    if ((!outputLayer.empty() || rawScore) && !neuron.empty() + !channels.empty() + !deepdream.empty() > 0)
+        throw cli::UsageError("--output-layer and --raw-score go with --class or --all-classes");
 
     interp::SynthesisParams p = strong ? interp::SynthesisParams::strong() : interp::SynthesisParams();
     auto opt = [&](const char* name) { return vm.count(name) > 0; };
@@ -222,7 +224,7 @@ int runVisualize(const std::vector<std::string>& args)
         p.batch = K;
         for (int k = 0; k < K; k++)
         {
-            interp::ObjectiveTerm t = logProb ? interp::ObjectiveTerm::classLogProbability(k, outputLayer)
+            interp::ObjectiveTerm t = !rawScore ? interp::ObjectiveTerm::classLogProbability(k, outputLayer)
                                               : interp::ObjectiveTerm::classScore(k, outputLayer);
             t.sample = k;
             terms.push_back(t);
@@ -231,7 +233,7 @@ int runVisualize(const std::vector<std::string>& args)
     }
     else if (cls >= 0)
     {
-        terms.push_back(logProb ? interp::ObjectiveTerm::classLogProbability(cls, outputLayer)
+        terms.push_back(!rawScore ? interp::ObjectiveTerm::classLogProbability(cls, outputLayer)
                                 : interp::ObjectiveTerm::classScore(cls, outputLayer));
         classes.push_back(cls);
     }

@@ -182,12 +182,22 @@ void Page::raw(const String& h) { body << h << "\n"; }
 
 void Page::paragraph(const String& text) { body << "<p>" << escape(text) << "</p>\n"; }
 
-String Page::figure(const String& name, const Mat& image, const String& caption, int displayWidth)
+String Page::figure(const String& name, const Mat& image, const String& caption, int displayWidth, const Data& data)
 {
     const String rel = "img/" + name + ".png";
     writeImage(dir + "/" + rel, image);
     images++;
-    body << "<figure><img src=\"" << escape(rel) << "\" alt=\"" << escape(caption) << "\"";
+    Mat grey;
+    if (image.channels() == 1)
+        grey = image;
+    else
+        cvtColor(image, grey, image.channels() == 4 ? COLOR_BGRA2GRAY : COLOR_BGR2GRAY);
+    Scalar mean, sd;
+    meanStdDev(grey, mean, sd);
+    body << "<figure><img src=\"" << escape(rel) << "\" alt=\"" << escape(caption) << "\" data-std=\""
+         << cv::format("%.2f", sd[0]) << "\"";
+    for (const auto& kv : data)
+        body << " data-" << escape(kv.first) << "=\"" << escape(kv.second) << "\"";
     if (displayWidth > 0)
         body << " width=\"" << displayWidth << "\"";
     body << "><figcaption>" << escape(caption) << "</figcaption></figure>\n";
@@ -195,12 +205,13 @@ String Page::figure(const String& name, const Mat& image, const String& caption,
 }
 
 void Page::figureRow(const std::vector<String>& names, const std::vector<Mat>& imgs, const std::vector<String>& captions,
-                     int displayWidth)
+                     int displayWidth, const std::vector<Data>& data)
 {
     CV_Assert(names.size() == imgs.size() && names.size() == captions.size());
+    CV_Assert(data.empty() || data.size() == names.size());
     body << "<div class=\"row\">\n";
     for (size_t i = 0; i < names.size(); i++)
-        figure(names[i], imgs[i], captions[i], displayWidth);
+        figure(names[i], imgs[i], captions[i], displayWidth, data.empty() ? Data() : data[i]);
     body << "</div>\n";
 }
 
@@ -244,10 +255,24 @@ String Page::write() const
         page << "<li><a href=\"#" << escape(t.first) << "\">" << escape(t.second) << "</a></li>\n";
     page << "</ol></nav>\n" << body.str() << (sectionOpen ? "</section>\n" : "")
          << "<script>\n"
+            "// What the browser shows: images loaded, and each image's grey-level spread as decoded (data-shown-std;\n"
+            "// not available when the browser forbids reading file:// pixels).\n"
             "window.addEventListener('load', function () {\n"
             "  var imgs = document.images, ok = 0, bad = 0;\n"
             "  for (var i = 0; i < imgs.length; i++) {\n"
-            "    if (imgs[i].complete && imgs[i].naturalWidth > 0) ok++; else bad++;\n"
+            "    var im = imgs[i];\n"
+            "    if (!(im.complete && im.naturalWidth > 0)) { bad++; continue; }\n"
+            "    ok++;\n"
+            "    try {\n"
+            "      var c = document.createElement('canvas');\n"
+            "      c.width = im.naturalWidth; c.height = im.naturalHeight;\n"
+            "      var g = c.getContext('2d'); g.drawImage(im, 0, 0);\n"
+            "      var d = g.getImageData(0, 0, c.width, c.height).data, s = 0, s2 = 0, n = d.length / 4;\n"
+            "      for (var k = 0; k < d.length; k += 4) {\n"
+            "        var y = 0.299 * d[k] + 0.587 * d[k + 1] + 0.114 * d[k + 2]; s += y; s2 += y * y;\n"
+            "      }\n"
+            "      var m = s / n; im.setAttribute('data-shown-std', Math.sqrt(Math.max(0, s2 / n - m * m)).toFixed(2));\n"
+            "    } catch (e) { im.setAttribute('data-shown-std', 'unreadable'); }\n"
             "  }\n"
             "  document.body.setAttribute('data-images-loaded', ok);\n"
             "  document.body.setAttribute('data-images-broken', bad);\n"

@@ -7,6 +7,7 @@
 
 #include "precomp.hpp"
 
+#include <map>
 #include <sstream>
 
 namespace cv {
@@ -35,11 +36,18 @@ public:
     void raw(const String& htmlText);
     //! A paragraph of plain text.
     void paragraph(const String& text);
-    //! Writes `image` as img/<name>.png and adds a figure with a caption; returns the relative path.
-    String figure(const String& name, const Mat& image, const String& caption, int displayWidth = 0);
-    //! A grid of figures (one row), same as figure() for each.
+    //! `data-<key>="value"` attributes of a figure's image: what it should show, for readers and tests.
+    typedef std::map<String, String> Data;
+    /** @brief Writes `image` as img/<name>.png and adds a figure with a caption; returns the relative path.
+    The image element carries `data-std` (the standard deviation of its grey levels, as written: 0 for a constant
+    picture) and the given `data` attributes; the page's script adds `data-shown-std`, the same measured on what the
+    browser decoded and shows. */
+    String figure(const String& name, const Mat& image, const String& caption, int displayWidth = 0,
+                  const Data& data = Data());
+    //! A grid of figures (one row), same as figure() for each (`data` empty or one per image).
     void figureRow(const std::vector<String>& names, const std::vector<Mat>& images,
-                   const std::vector<String>& captions, int displayWidth = 0);
+                   const std::vector<String>& captions, int displayWidth = 0,
+                   const std::vector<Data>& data = std::vector<Data>());
     //! A table; `header` may be empty. Cells are escaped.
     void table(const std::vector<String>& header, const std::vector<std::vector<String> >& rows,
                const String& cssClass = String());

@@ -54,7 +54,7 @@ String methodDescription(const String& m)
         { "guided-gradcam", "guided backpropagation x upsampled Grad-CAM" },
         { "smoothgrad", "SmoothGrad: gradient averaged over noisy copies (Smilkov et al. 2017)" },
         { "ig", "Integrated Gradients from the zero (mean-colour) baseline (Sundararajan et al. 2017)" },
-        { "occlusion", "occlusion: drop of the class probability when a grey square hides the pixel (Zeiler and "
+        { "occlusion", "occlusion: drop of the class probability when a square of the mean colour hides the pixel (Zeiler and "
                        "Fergus 2014)" },
     };
     auto it = d.find(m);
@@ -89,6 +89,38 @@ String caption(const Context& c, int n)
     const int k = c.predicted[n];
     return cv::format("%s: %s (p = %.2f)", stem(c.files[n]).c_str(), c.model.className(k).c_str(),
                       c.probabilities.at<float>(n, k));
+}
+
+//! The ground-truth object mask of an explained image (`<dir>/masks/<file>`, the embedded scenes' layout), or empty.
+Mat truthMask(const String& file)
+{
+    const size_t slash = file.rfind('/');
+    const String path = (slash == String::npos ? String(".") : file.substr(0, slash)) + "/masks/" +
+                        file.substr(slash == String::npos ? 0 : slash + 1);
+    return fs::isFile(path) ? imread(path, IMREAD_GRAYSCALE) : Mat();
+}
+
+/** The figure attributes of a row of maps over the explained images: the method and, where the images have
+ground-truth masks, on how many the map's maximum lies on the object ("hits/images"). */
+html::Page::Data mapData(const Context& c, const String& method, const std::vector<Mat>& maps)
+{
+    html::Page::Data d = { { "kind", method == "occlusion" ? "occlusion" : "saliency" }, { "method", method } };
+    int hits = 0, withMask = 0, flat = 0;
+    for (size_t n = 0; n < maps.size() && n < c.images.size(); n++)
+    {
+        double lo, hi;
+        minMaxLoc(maps[n], &lo, &hi);
+        flat += lo == hi ? 1 : 0;
+        const Mat truth = truthMask(c.files[n]);
+        if (truth.empty() || truth.size() != c.images[n].size())
+            continue;
+        withMask++;
+        hits += pointingGameHit(c.model.preprocessing.mapToImage(maps[n], c.images[n].size()), truth) ? 1 : 0;
+    }
+    d["flat-maps"] = std::to_string(flat);  // maps with one value everywhere: nothing to see
+    if (withMask > 0)
+        d["peak-in-object"] = cv::format("%d/%d", hits, withMask);
+    return d;
 }
 
 }  // namespace
@@ -175,7 +207,11 @@ void sectionModel(Context& c)
         imgs.push_back(c.images[n]);
         captions.push_back(caption(c, (int)n));
     }
-    page.figureRow(names, imgs, captions, displayWidth(c.images[0]));
+    std::vector<html::Page::Data> data;
+    for (size_t n = 0; n < c.images.size(); n++)
+        data.push_back({ { "kind", "input" }, { "predicted", std::to_string(c.predicted[n]) },
+                         { "p", cv::format("%.4f", c.probabilities.at<float>((int)n, c.predicted[n])) } });
+    page.figureRow(names, imgs, captions, displayWidth(c.images[0]), data);
     if (!c.model.card.empty() && fs::isFile(c.model.card))
     {
         std::ifstream f(c.model.card.c_str());
@@ -238,7 +274,9 @@ void sectionActivations(Context& c)
         page.figure("activations_" + stem(c.files[0]) + "_" + std::to_string(&layer - &c.layers[0]), grid,
                     cv::format("%s: %d channels of %d x %d; %.0f%% zeros, %d dead channels", layer.c_str(),
                                st.channels, st.height, st.width, 100 * st.zeroFraction, st.deadChannels),
-                    std::min(900, std::max(grid.cols, 320)));
+                    std::min(900, std::max(grid.cols, 320)),
+                    { { "kind", "activations" }, { "layer", layer },
+                      { "live-channels", cv::format("%d/%d", st.channels - st.deadChannels, st.channels) } });
     }
 }
 
@@ -293,7 +331,11 @@ void sectionPatches(Context& c)
                        { cv::format("%s: top %d patches of channels 0-%d over %d images", layer.c_str(), one.topK,
                                     (int)one.channels.size() - 1, result.imagesProcessed),
                          "guided backpropagation of the same neurons" },
-                       std::min(560, std::max(patches.cols, 280)));
+                       std::min(560, std::max(patches.cols, 280)),
+                       { { { "kind", "patches" }, { "layer", layer },
+                           { "patches", std::to_string(result.patches.size()) } },
+                         { { "kind", "patches-guided" }, { "layer", layer },
+                           { "patches", std::to_string(result.patches.size()) } } });
     }
 }
 
@@ -302,8 +344,9 @@ void sectionOcclusion(Context& c)
     html::Page& page = *c.page;
     const OcclusionParams& op = c.saliency.occlusion;
     page.section("occlusion", "Occlusion",
-                 html::escape(cv::format("A %d x %d grey square slides over the image with stride %d; the map shows how "
-                                         "much the predicted class probability drops when the square covers each "
+                 html::escape(cv::format("A %d x %d square of the image's mean colour slides over it with stride %d; the "
+                                         "map shows how much the predicted class probability drops when the square "
+                                         "covers each "
                                          "pixel (red = the class depends on it). Computed exactly with the "
                                          "incremental engine, which recomputes only the region each square changes.",
                                          op.window, op.window, op.stride)));
@@ -327,7 +370,8 @@ void sectionOcclusion(Context& c)
     const Mat row = tileImages(tiles, 0, 4);
     page.figure("occlusion", row, cv::format("occlusion maps of the %d images (%.2f s in all)", (int)maps.size(),
                                              seconds),
-                std::min(1100, row.cols * std::max(1, displayWidth(c.images[0]) / std::max(1, c.images[0].cols))));
+                std::min(1100, row.cols * std::max(1, displayWidth(c.images[0]) / std::max(1, c.images[0].cols))),
+                mapData(c, "occlusion", maps));
 }
 
 void sectionSaliency(Context& c)
@@ -350,7 +394,7 @@ void sectionSaliency(Context& c)
         page.figure("saliency_" + c.methods[m], row,
                     cv::format("%s: %s (%.2f s for %d images)", c.methods[m].c_str(),
                                methodDescription(c.methods[m]).c_str(), c.methodSeconds[m], (int)c.images.size()),
-                    std::min(1100, row.cols * scale));
+                    std::min(1100, row.cols * scale), mapData(c, c.methods[m], c.maps[m]));
     }
     // The lecture's guided-backpropagation figure: the signed gradient as an image.
     const Attribution guided = guidedBackprop(c.explainer, c.blob, c.targets);
@@ -405,15 +449,9 @@ void sectionSegmentation(Context& c)
         rows.push_back(tileImages({ c.images[n], overlayHeatmap(c.images[n], onImage), toBgr(seedsImage(seeds)),
                                     toBgr(mask), cutout }, 5, 4));
         // A ground-truth mask beside the image (<dir>/masks/<file>, as the embedded scenes have) gives the IoU.
-        const size_t slash = c.files[n].rfind('/');
-        const String truthPath = (slash == String::npos ? String(".") : c.files[n].substr(0, slash)) + "/masks/" +
-                                 c.files[n].substr(slash == String::npos ? 0 : slash + 1);
-        if (fs::isFile(truthPath))
-        {
-            const Mat truth = imread(truthPath, IMREAD_GRAYSCALE);
-            if (!truth.empty() && truth.size() == mask.size())
-                ious += cv::format("%s%s %.2f", ious.empty() ? "" : ", ", stem(c.files[n]).c_str(), maskIoU(mask, truth));
-        }
+        const Mat truth = truthMask(c.files[n]);
+        if (!truth.empty() && truth.size() == mask.size())
+            ious += cv::format("%s%s %.2f", ious.empty() ? "" : ", ", stem(c.files[n]).c_str(), maskIoU(mask, truth));
     }
     const Mat all = tileImages(rows, 1, 6);
     const int scale = std::max(1, displayWidth(c.images[0], 128) / std::max(1, c.images[0].cols));
@@ -444,21 +482,9 @@ void sectionSynthesis(Context& c)
                                          "the mean colour, coarse to fine over three octaves with random jitter. %s",
                                          (int)classes.size() == K ? "One image per class."
                                                                   : "The classes predicted for the images above.")));
-    std::vector<ObjectiveTerm> terms;
-    for (size_t i = 0; i < classes.size(); i++)
-    {
-        terms.push_back(ObjectiveTerm::classLogProbability(classes[i]));
-        terms.back().sample = (int)i;
-    }
-    SynthesisParams p;
-    p.batch = (int)classes.size();
-    p.iterations = c.params.synthesisIterations;
-    p.octaves = 3;
-    p.octaveScale = 2;
-    p.learningRate = 0.1;
-    p.jitter = 2;
     const Clock::time_point t0 = Clock::now();
-    const SynthesisResult r = synthesize(c.explainer, terms, c.model.preprocessing, p);
+    const SynthesisResult r = synthesizeClasses(c.explainer, classes, c.model.preprocessing,
+                                                SynthesisParams::classImages(c.params.synthesisIterations));
     const double seconds = secondsSince(t0);
     // How the network classifies its own synthetic images.
     Mat scores;
@@ -472,7 +498,13 @@ void sectionSynthesis(Context& c)
                                       c.model.className(back[i]).c_str(), prob.at<float>((int)i, back[i]),
                                       r.stalled[i] ? " - did not move: the start image" : ""));
     }
-    page.figureRow(names, r.images, captions, displayWidth(r.images[0], 128));
+    std::vector<html::Page::Data> data;
+    for (size_t i = 0; i < classes.size(); i++)
+        data.push_back({ { "kind", "class-image" }, { "class", std::to_string(classes[i]) },
+                         { "predicted", std::to_string(back[i]) },
+                         { "p", cv::format("%.4f", prob.at<float>((int)i, classes[i])) },
+                         { "stalled", std::to_string(r.stalled[i]) } });
+    page.figureRow(names, r.images, captions, displayWidth(r.images[0], 128), data);
     page.paragraph(cv::format("%d images, %d steps each, %.1f s.", (int)classes.size(), r.iterations, seconds));
     if (!r.warning().empty())
         page.paragraph("Warning: " + r.warning() + ".");

@@ -26,6 +26,18 @@ SynthesisParams SynthesisParams::strong()
     return p;
 }
 
+SynthesisParams SynthesisParams::classImages(int iterations)
+{
+    SynthesisParams p;
+    p.iterations = iterations;
+    p.octaves = 3;
+    p.octaveScale = 2;
+    p.learningRate = 0.1;
+    p.jitter = 2;
+    p.init = SYNTHESIS_INIT_GAUSSIAN;
+    return p;
+}
+
 namespace {
 
 //! Every plane of an N x C x H x W blob resized.
@@ -530,6 +542,30 @@ SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<Ob
                            const SynthesisCallback& callback)
 {
     return Synthesizer::create(explainer, objective, preprocessing, params)->run(callback);
+}
+
+SynthesisResult synthesizeClasses(const Ptr<Explainer>& explainer, const std::vector<int>& classes,
+                                  const Preprocessing& preprocessing, const SynthesisParams& params,
+                                  const String& scoreLayer)
+{
+    return synthesizeClasses(explainer, classes, preprocessing, params, scoreLayer, SynthesisCallback());
+}
+
+SynthesisResult synthesizeClasses(const Ptr<Explainer>& explainer, const std::vector<int>& classes,
+                                  const Preprocessing& preprocessing, const SynthesisParams& params,
+                                  const String& scoreLayer, const SynthesisCallback& callback)
+{
+    if (classes.empty())
+        CV_Error(Error::StsBadArg, "synthesizeClasses: give at least one class");
+    std::vector<ObjectiveTerm> terms;
+    for (size_t i = 0; i < classes.size(); i++)
+    {
+        terms.push_back(ObjectiveTerm::classLogProbability(classes[i], scoreLayer));
+        terms.back().sample = (int)i;
+    }
+    SynthesisParams p = params;
+    p.batch = (int)classes.size();
+    return Synthesizer::create(explainer, terms, preprocessing, p)->run(callback);
 }
 
 }  // namespace interp

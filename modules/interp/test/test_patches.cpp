@@ -368,6 +368,16 @@ TEST(Interp_Patches, patch_crops_match_receptive_fields)
     gp.gap = 3;
     cv::Mat grid, guided;
     cv::interp::renderPatches(ex, res, "relu2", gp, grid, guided);
+    {
+        // What `interp patches --json --out` writes: the grid rendered from the JSON file is the same picture.
+        const std::string json = d.dir + "/result.json";
+        cv::interp::writePatchResult(json, res);
+        cv::Mat fromJson, guidedFromJson;
+        cv::interp::renderPatches(ex, cv::interp::readPatchResult(json), "relu2", gp, fromJson, guidedFromJson);
+        EXPECT_EQ(cv::norm(fromJson, grid, cv::NORM_INF), 0);
+        EXPECT_EQ(cv::norm(guidedFromJson, guided, cv::NORM_INF), 0);
+        std::remove(json.c_str());
+    }
     const cv::Size rfSize = rf->layerInfo("relu2").size;  // 27 x 27: tiles are enlarged by 2 to >= 48 px
     ASSERT_EQ(rfSize, cv::Size(27, 27));
     const cv::Size tile(54, 54);

@@ -189,40 +189,60 @@ TEST_P(Interp_Synthesis_Classes, every_class_image_is_classified_with_p09)
     cv::Ptr<cv::interp::Explainer> ex = cv::interp::readNet(info.model);
     const int K = (int)info.classNames.size();
     ASSERT_EQ(K, 10);
-    /* One batch: sample k maximises the log-probability of class k, coarse to fine (3 octaves: 28, 56, 112 pixels,
-       40 Adam steps each), from Gaussian noise of 20 grey levels. With the raw pre-softmax score and this short
-       schedule a Shirt image can end up classified as Pullover or Coat (their scores rise faster than Shirt's);
-       the log-probability pushes the competitors down. */
-    std::vector<ObjectiveTerm> terms;
+    /* The report's class images, default settings: one batch, sample k maximises the log-probability of class k,
+       coarse to fine (3 octaves: 28, 56, 112 pixels, 40 Adam steps each), from seeded Gaussian noise of 20 grey
+       levels. With the raw pre-softmax score and this short schedule a Shirt image can end up classified as Pullover
+       or Coat (their scores rise faster than Shirt's); the log-probability pushes the competitors down. */
+    std::vector<int> classes;
     for (int k = 0; k < K; k++)
-    {
-        terms.push_back(ObjectiveTerm::classLogProbability(k));
-        terms.back().sample = k;
-    }
-    SynthesisParams p;
-    p.batch = K;
-    p.iterations = 40;
-    p.octaves = 3;
-    p.octaveScale = 2;
-    p.learningRate = 0.1;
-    /* From seeded noise, not from the flat mean-colour image: for a flat image every ReLU of alexnet_fmnist's
-       first layers is off, the gradient is exactly zero and the ascent cannot start (see doc/synthesis.md). */
-    p.init = cv::interp::SYNTHESIS_INIT_GAUSSIAN;
-    p.initNoise = 20;
-    p.seed = 1;
-    SynthesisResult r = cv::interp::synthesize(ex, terms, info.preprocessing, p);
+        classes.push_back(k);
+    SynthesisResult r = cv::interp::synthesizeClasses(ex, classes, info.preprocessing);
     ASSERT_EQ((int)r.images.size(), K);
     ASSERT_EQ(r.images[0].size(), cv::Size(112, 112));
-    const cv::Mat prob = classify(info, r.images);
+    EXPECT_TRUE(r.warning().empty()) << r.warning();
+    // Classified by plain cv::dnn, as read back from PNG files.
+    std::vector<cv::Mat> readBack;
+    for (const cv::Mat& img : r.images)
+    {
+        std::vector<uchar> png;
+        ASSERT_TRUE(cv::imencode(".png", img, png));
+        readBack.push_back(cv::imdecode(png, cv::IMREAD_COLOR));
+    }
+    const cv::Mat prob = classify(info, readBack);
     for (int k = 0; k < K; k++)
     {
         cv::Point best;
         cv::minMaxLoc(prob.row(k), nullptr, nullptr, nullptr, &best);
         EXPECT_EQ(best.x, k) << info.classNames[k];
         EXPECT_GE(prob.at<float>(k, k), 0.9f) << info.classNames[k];
+        EXPECT_EQ(r.stalled[k], 0) << info.classNames[k];
         // The start image (noise around the mean colour) is not already that class: log p rose from about log(0.1).
         EXPECT_LT(r.initialObjective[k], std::log(0.5)) << info.classNames[k];
+        cv::Scalar mean, sd;
+        cv::meanStdDev(readBack[k], mean, sd);
+        EXPECT_GT(sd[0] + sd[1] + sd[2], 30) << info.classNames[k] << ": a nearly flat picture";
     }
+}
+
+TEST(Interp_Synthesis, a_flat_start_without_gradient_is_reported_as_stalled)
+{
+    /* For the flat mean-colour image every first-layer ReLU of alexnet_fmnist is off: the gradient of every class
+       score is exactly zero and the ascent cannot move. synthesize() must say so instead of returning the start
+       image as a result; the default start (seeded noise) moves. */
+    const cv::interp::ModelInfo info = embedded("alexnet_fmnist");
+    cv::Ptr<cv::interp::Explainer> ex = cv::interp::readNet(info.model);
+    SynthesisParams p = SynthesisParams::classImages(4);
+    p.init = cv::interp::SYNTHESIS_INIT_ZEROS;
+    const SynthesisResult flat = cv::interp::synthesizeClasses(ex, { 3, 7 }, info.preprocessing, p);
+    EXPECT_EQ(flat.stalled, (std::vector<int>{ 1, 1 }));
+    EXPECT_EQ(flat.finalObjective[0], flat.initialObjective[0]);
+    EXPECT_NE(flat.warning().find("samples 0, 1"), std::string::npos) << flat.warning();
+    EXPECT_NE(flat.warning().find("noise"), std::string::npos) << flat.warning();
+    const SynthesisResult noisy = cv::interp::synthesizeClasses(ex, { 3, 7 }, info.preprocessing,
+                                                                SynthesisParams::classImages(4));
+    EXPECT_EQ(noisy.stalled, (std::vector<int>{ 0, 0 }));
+    EXPECT_TRUE(noisy.warning().empty());
+    EXPECT_GT(noisy.finalObjective[0], noisy.initialObjective[0]);
 }
 
 INSTANTIATE_TEST_CASE_P(/**/, Interp_Synthesis_Classes, ::testing::Values("alexnet_fmnist", "resnet_fmnist"));

@@ -140,6 +140,11 @@ struct CV_EXPORTS_W_SIMPLE SynthesisParams
     /** @brief The strong setting of @cite olah2017feature : Fourier parameterisation with colour decorrelation,
     jitter, random scale (+-5%) and rotation (+-5 degrees), Adam with learning rate 0.05. */
     CV_WRAP static SynthesisParams strong();
+
+    /** @brief Quick class pictures (the report's): three octaves (a quarter, half and the full size) of `iterations`
+    Adam steps at learning rate 0.1 with 2-pixel jitter, from seeded noise; with synthesizeClasses() every image of
+    the embedded models is classified as its class with p >= 0.9. */
+    CV_WRAP static SynthesisParams classImages(int iterations = 40);
 };
 
 /** @brief What the synthesis loop returns. */
@@ -255,6 +260,24 @@ CV_EXPORTS_W SynthesisResult synthesize(const Ptr<Explainer>& explainer, const s
 CV_EXPORTS SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<ObjectiveTerm>& objective,
                                       const Preprocessing& preprocessing, const SynthesisParams& params,
                                       const SynthesisCallback& callback);
+
+/** @brief One image per class, in one batch: image i maximises the log-probability of class `classes[i]` (the
+log-softmax of the class scores: pushing the competing classes down too, so the image is classified as its class,
+where the raw score can rise without winning).
+@param explainer the network
+@param classes class indices (each one image)
+@param preprocessing how images map to input blobs
+@param params see SynthesisParams (its batch is set to the number of classes)
+@param scoreLayer layer holding the class scores; empty: Graph::scoreLayer()
+*/
+CV_EXPORTS_W SynthesisResult synthesizeClasses(const Ptr<Explainer>& explainer, const std::vector<int>& classes,
+                                               const Preprocessing& preprocessing,
+                                               const SynthesisParams& params = SynthesisParams::classImages(),
+                                               const String& scoreLayer = String());
+/** @overload */
+CV_EXPORTS SynthesisResult synthesizeClasses(const Ptr<Explainer>& explainer, const std::vector<int>& classes,
+                                             const Preprocessing& preprocessing, const SynthesisParams& params,
+                                             const String& scoreLayer, const SynthesisCallback& callback);
 
 //! @}
 
