@@ -34,6 +34,9 @@ bool findBackwardRule(const String& type, int variant, BackwardRuleFactory& fact
 bool hasOwnBackwardRule(const String& type, int variant);
 //! Layer types that have any registered backward rule (hooked by readNet to capture their parameters).
 std::vector<String> typesWithBackwardRules();
+/** Checks a target against the network for an input of `inputShape` without running it: the layer exists and depends
+on the input, the sample, class, channel and position are in range. Raises what makeSeeds() would raise. */
+void checkTarget(const Explainer& explainer, const Target& target, const MatShape& inputShape);
 
 }  // namespace interp
 }  // namespace cv

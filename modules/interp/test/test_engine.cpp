@@ -77,6 +77,55 @@ TEST(Interp_Engine, variants_match_hand_computation)
     }
 }
 
+TEST(Interp_Engine, synthesis_targets_match_hand_computation)
+{
+    // y = W relu(x): the squared norm |y|^2 has gradient 2 W^T y (on the active inputs), the log-probability
+    // y_k - log sum exp(y) has gradient W^T (e_k - softmax(y)), a channel mean of a 1 x 3 output is the score.
+    TinyNet t;
+    cv::Ptr<Explainer> ex = Explainer::create(t.net, t.params);
+    const cv::Mat x = row({ 1.f, -2.f, 0.5f, 3.f, -0.1f, 2.f });
+    cv::Mat r = cv::max(x.reshape(1, 6), 0.f), mask = (x.reshape(1, 6) > 0) / 255;
+    mask.convertTo(mask, CV_32F);
+    const cv::Mat y = t.W * r;  // 3 x 1
+    const cv::Mat normGrad = (2 * t.W.t() * y).mul(mask);
+    cv::Mat e;
+    cv::exp(y - cv::Scalar::all(y.at<float>(0)), e);
+    const double lse = y.at<float>(0) + std::log(cv::sum(e)[0]);
+    cv::Mat soft = e / cv::sum(e)[0];
+    cv::Mat onehot = cv::Mat::zeros(3, 1, CV_32F);
+    onehot.at<float>(2) = 1;
+    const cv::Mat logpGrad = (t.W.t() * (onehot - soft)).mul(mask);
+    const cv::Mat g1 = ex->gradient(x, { Target::layerNorm("fc") }).reshape(1, 6);
+    const cv::Mat g2 = ex->gradient(x, { Target::classLogProbability(2) }).reshape(1, 6);
+    const cv::Mat g3 = ex->gradient(x, { Target::channelMean("fc", 1) }).reshape(1, 6);
+    EXPECT_LE(cv::norm(g1, normGrad, cv::NORM_INF), 1e-5);
+    EXPECT_LE(cv::norm(g2, logpGrad, cv::NORM_INF), 1e-6);
+    EXPECT_LE(cv::norm(g3, t.W.row(1).t().mul(mask), cv::NORM_INF), 1e-6);
+    const cv::Ptr<cv::interp::Tape> tape = ex->forward(x);
+    EXPECT_NEAR(ex->evaluate(tape, { Target::layerNorm("fc") })[0], y.dot(y), 1e-4);
+    EXPECT_NEAR(ex->evaluate(tape, { Target::classLogProbability(2) })[0], y.at<float>(2) - lse, 1e-5);
+    EXPECT_NEAR(ex->evaluate(tape, { Target::neuron("fc", 1) })[0], y.at<float>(1), 1e-5);  // the centre of 1 x 1
+}
+
+TEST(Interp_Engine, targets_act_on_their_sample)
+{
+    TinyNet t;
+    cv::Ptr<Explainer> ex = Explainer::create(t.net, t.params);
+    cv::Mat x(std::vector<int>{ 2, 6, 1, 1 }, CV_32F);
+    const float v[] = { 1.f, -2.f, 0.5f, 3.f, -0.1f, 2.f, -1.f, 2.f, 1.5f, -3.f, 0.4f, 1.f };
+    std::copy(v, v + 12, x.ptr<float>());
+    // Class 0 on sample 1 only, plus class 2 on both: sample 0 gets row 2 of W, sample 1 rows 0 + 2 (active inputs).
+    const cv::Mat g = ex->gradient(x, { Target::classScore(0).forSample(1), Target::classScore(2) }).reshape(1, 2);
+    for (int i = 0; i < 6; i++)
+    {
+        EXPECT_FLOAT_EQ(g.at<float>(0, i), v[i] > 0 ? t.W.at<float>(2, i) : 0.f);
+        EXPECT_FLOAT_EQ(g.at<float>(1, i), v[6 + i] > 0 ? t.W.at<float>(0, i) + t.W.at<float>(2, i) : 0.f);
+    }
+    EXPECT_THROW(ex->gradient(x, { Target::classScore(0).forSample(2) }), cv::Exception);
+    EXPECT_THROW(ex->gradient(x, { Target::classScore(0), Target::classScore(1), Target::classScore(2) }),
+                 cv::Exception);
+}
+
 TEST(Interp_Engine, class_target_defaults_to_pre_softmax_scores)
 {
     TinyNet t;
