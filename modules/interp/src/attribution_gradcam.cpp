@@ -46,7 +46,7 @@ Attribution gradCamImpl(const char* name, bool guided, const Ptr<Explainer>& exp
 
     Attribution a;
     a.method = guided ? ATTRIBUTION_GUIDED_GRADCAM : ATTRIBUTION_GRADCAM;
-    a.reduction = guided ? resolveReduction(a.method, reduction) : REDUCE_SUM;
+    a.reduction = guided ? resolveReduction(a.method, reduction) : CHANNELS_SUM;
     a.layer = graph.layer(layer).name;
 
     Ptr<Tape> tape = explainer->forward(blob);
@@ -158,7 +158,7 @@ int defaultGradCamLayer(const Ptr<Explainer>& explainer, int targetLayer, const 
 Attribution gradCam(const Ptr<Explainer>& explainer, InputArray blob, const std::vector<Target>& targets,
                     const GradCamParams& params)
 {
-    return gradCamImpl("Grad-CAM", false, explainer, blob, targets, params, REDUCE_DEFAULT);
+    return gradCamImpl("Grad-CAM", false, explainer, blob, targets, params, CHANNELS_DEFAULT);
 }
 
 Attribution guidedGradCam(const Ptr<Explainer>& explainer, InputArray blob, const std::vector<Target>& targets,

@@ -30,7 +30,7 @@ Mat sampleView(const Mat& blob, int n);
 //! Plane (n, c) of an N x C x H x W blob as an H x W view (no copy).
 Mat planeView(const Mat& blob, int n, int c);
 
-//! REDUCE_DEFAULT resolved for `method`; validates the value.
+//! CHANNELS_DEFAULT resolved for `method`; validates the value.
 int resolveReduction(int method, int reduction);
 
 /** Gradients for `rows` inputs that are made on the fly, `batchSize` per forward/backward pass.
