@@ -5,6 +5,7 @@
 // through cv::dnn) and the results (score grids, drops, per-pixel maps). The incremental engine is in
 // occlusion_incremental.cpp, the per-layer-type geometry it uses in occlusion_geometry.cpp.
 #include "precomp.hpp"
+#include "softmax.hpp"
 #include "occlusion_impl.hpp"
 #include "engine_impl.hpp"
 
@@ -271,14 +272,7 @@ void toScores(const float* raw, int K, int score, std::vector<double>& out)
             out[k] = raw[k];
         return;
     }
-    double mx = raw[0];
-    for (int k = 1; k < K; k++)
-        mx = std::max(mx, (double)raw[k]);
-    double sum = 0;
-    for (int k = 0; k < K; k++)
-        sum += (out[k] = std::exp((double)raw[k] - mx));
-    for (int k = 0; k < K; k++)
-        out[k] /= sum;
+    softmax(raw, (size_t)K, out.data());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // Targets: what to explain or maximise (class score or log-probability, neuron, channel sum or mean, layer norm,
 // explicit seed), their seeds on a tape and their values.
 #include "precomp.hpp"
+#include "softmax.hpp"
 #include "engine_impl.hpp"
 
 #include <sstream>
@@ -230,16 +231,6 @@ void checkChannel(const Target& t, const SampleOutput& o)
     if (t.index < 0 || t.index >= o.C)
         CV_Error(Error::StsOutOfRange, cv::format("channel %d is out of range: layer '%s' has %d channels (0..%d)",
                                                   t.index, o.info->name.c_str(), o.C, o.C - 1));
-}
-
-//! log(sum_i exp(a_i)), stable.
-double logSumExp(const float* a, size_t n)
-{
-    const double mx = *std::max_element(a, a + n);
-    double z = 0;
-    for (size_t i = 0; i < n; i++)
-        z += std::exp((double)a[i] - mx);
-    return mx + std::log(z);
 }
 
 /* Adds the seed of one target for one sample to s (one sample's seed) and returns the target's value there:

@@ -16,39 +16,8 @@ using cv::interp::Target;
 namespace ci = cv::interp;
 
 //! A network built in code, with the LayerParams of every layer (so the explainer knows all parameters).
-struct CodeNet
-{
-    cv::dnn::Net net;
-    std::map<cv::String, LayerParams> params;
-    CodeNet() { net.setInputsNames(std::vector<cv::String>(1, "data")); }
-    void add(const std::string& name, const std::string& type, LayerParams lp = LayerParams())
-    {
-        lp.name = name;
-        lp.type = type;
-        params[name] = lp;
-        net.addLayerToPrev(name, type, lp);
-    }
-    cv::Ptr<Explainer> explainer() { return Explainer::create(net, params); }
-};
-
-//! input (1 x 6 x 1 x 1) -> ReLU -> InnerProduct W (3 x 6): every method by hand.
-struct ReluLinear : CodeNet
-{
-    cv::Mat W;
-    ReluLinear()
-    {
-        add("relu", "ReLU");
-        float w[] = { 0.5f, -1.f, 2.f, -0.25f, 1.5f, -2.f,
-                      -1.f, 1.f, 0.5f, 0.75f, -0.5f, 1.f,
-                      0.2f, 0.3f, -0.4f, -0.6f, 0.7f, 0.9f };
-        W = cv::Mat(3, 6, CV_32F, w).clone();
-        LayerParams fc;
-        fc.set("num_output", 3);
-        fc.set("bias_term", false);
-        fc.blobs.push_back(W);
-        add("fc", "InnerProduct", fc);
-    }
-};
+using CodeNet = interp_test::NetBuilder;
+using ReluLinear = interp_test::ReluLinearNet;
 
 cv::Mat blob4(const std::vector<int>& shape, const std::vector<float>& v)
 {

@@ -17,36 +17,7 @@ using cv::dnn::LayerParams;
 using cv::interp::Explainer;
 using cv::interp::Target;
 
-//! input (1 x 6) -> ReLU -> InnerProduct W (3 x 6): small enough to compute every variant by hand.
-struct TinyNet
-{
-    cv::dnn::Net net;
-    std::map<cv::String, LayerParams> params;
-    cv::Mat W;
-    TinyNet()
-    {
-        net.setInputsNames(std::vector<cv::String>(1, "data"));
-        LayerParams relu;
-        relu.name = "relu";
-        relu.type = "ReLU";
-        params["relu"] = relu;
-        LayerParams r2 = relu;
-        net.addLayerToPrev("relu", "ReLU", r2);
-        float w[] = { 0.5f, -1.f, 2.f, -0.25f, 1.5f, -2.f,
-                      -1.f, 1.f, 0.5f, 0.75f, -0.5f, 1.f,
-                      0.2f, 0.3f, -0.4f, -0.6f, 0.7f, 0.9f };
-        W = cv::Mat(3, 6, CV_32F, w).clone();
-        LayerParams fc;
-        fc.name = "fc";
-        fc.type = "InnerProduct";
-        fc.set("num_output", 3);
-        fc.set("bias_term", false);
-        fc.blobs.push_back(W);
-        params["fc"] = fc;
-        LayerParams f2 = fc;
-        net.addLayerToPrev("fc", "InnerProduct", f2);
-    }
-};
+using TinyNet = interp_test::ReluLinearNet;
 
 //! A 1 x K x 1 x 1 blob.
 cv::Mat row(std::initializer_list<float> v)
@@ -176,20 +147,10 @@ TEST(Interp_Engine, targets_parse)
 }
 
 //! A conv net with pooling, BN-like scale and a classifier, built in code.
-struct SmallConvNet
+struct SmallConvNet : interp_test::NetBuilder
 {
-    cv::dnn::Net net;
-    std::map<cv::String, LayerParams> params;
-    void add(const std::string& name, const std::string& type, LayerParams lp)
-    {
-        lp.name = name;
-        lp.type = type;
-        params[name] = lp;
-        net.addLayerToPrev(name, type, lp);
-    }
     SmallConvNet()
     {
-        net.setInputsNames(std::vector<cv::String>(1, "data"));
         cv::RNG rng(7);
         LayerParams conv;
         conv.set("num_output", 8); conv.set("kernel_size", 3); conv.set("pad", 1); conv.set("bias_term", true);

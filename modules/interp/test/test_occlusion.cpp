@@ -388,20 +388,10 @@ TEST(Interp_Occlusion, grids_match_pytorch)
 
 /* input 1 x 1 x 6 x 8 -> 1x1 convolution with 2 outputs (weights 1 and -1) -> global average pooling -> flatten:
    scores (m, -m) with m the mean of the input. A window filled with v changes m by (k^2 v - sum of the window) / 48. */
-struct MeanNet
+struct MeanNet : interp_test::NetBuilder
 {
-    cv::dnn::Net net;
-    std::map<cv::String, cv::dnn::LayerParams> params;
-    void add(const std::string& name, const std::string& type, cv::dnn::LayerParams lp)
-    {
-        lp.name = name;
-        lp.type = type;
-        params[name] = lp;
-        net.addLayerToPrev(name, type, lp);
-    }
     MeanNet()
     {
-        net.setInputsNames(std::vector<cv::String>(1, "data"));
         cv::dnn::LayerParams conv;
         conv.set("num_output", 2);
         conv.set("kernel_size", 1);
@@ -424,15 +414,10 @@ struct MeanNet
    wrong max), two samples. */
 TEST(Interp_Occlusion, window_layers_at_the_borders_in_ceil_mode)
 {
-    cv::dnn::Net net;
-    std::map<cv::String, cv::dnn::LayerParams> params;
-    auto add = [&](const std::string& name, const std::string& type, cv::dnn::LayerParams lp) {
-        lp.name = name;
-        lp.type = type;
-        params[name] = lp;
-        net.addLayerToPrev(name, type, lp);
+    interp_test::NetBuilder b;
+    auto add = [&](const std::string& name, const std::string& type, const cv::dnn::LayerParams& lp) {
+        b.add(name, type, lp);
     };
-    net.setInputsNames(std::vector<cv::String>(1, "data"));
     cv::RNG rng(11);
     auto conv = [&](int cin, int cout, int k, int pad, int stride) {
         cv::dnn::LayerParams lp;
@@ -467,7 +452,7 @@ TEST(Interp_Occlusion, window_layers_at_the_borders_in_ceil_mode)
     gap.set("global_pooling", true);
     add("gap", "Pooling", gap);
     add("flat", "Flatten", cv::dnn::LayerParams());
-    cv::Ptr<cv::interp::Explainer> ex = cv::interp::Explainer::create(net, params);
+    cv::Ptr<cv::interp::Explainer> ex = b.explainer();
     const cv::Mat x = interp_test::randomBlob({ 2, 2, 24, 24 }, -1, 1, 5);
     std::vector<cv::interp::OcclusionLayerPlan> plan = Occlusion::create(ex)->plan(x, OcclusionParams());
     ASSERT_GE(plan.size(), 3u);
