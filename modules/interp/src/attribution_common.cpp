@@ -220,27 +220,6 @@ void batchedGradients(const Explainer& explainer, const MatShape& rowShape, int 
     }
 }
 
-std::vector<bool> ancestorsOf(const Graph& graph, int layer)
-{
-    const int L = graph.size();
-    CV_Assert(layer >= 0 && layer < L);
-    std::vector<bool> mark(L, false);
-    std::vector<int> stack(1, layer);
-    mark[layer] = true;
-    while (!stack.empty())
-    {
-        const int i = stack.back();
-        stack.pop_back();
-        for (const LayerPin& p : graph.layer(i).inputs)
-            if (p.layer >= 0 && !mark[p.layer])
-            {
-                mark[p.layer] = true;
-                stack.push_back(p.layer);
-            }
-    }
-    return mark;
-}
-
 }  // namespace attribution_detail
 
 }  // namespace interp

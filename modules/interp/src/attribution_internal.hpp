@@ -43,9 +43,6 @@ void batchedGradients(const Explainer& explainer, const MatShape& rowShape, int 
                       const std::function<const Target&(int)>& targetOfRow,
                       const std::function<void(int, const Mat&, double)>& consume);
 
-//! Indices of the layers that feed `layer` (directly or not), including `layer` itself, as a mask.
-std::vector<bool> ancestorsOf(const Graph& graph, int layer);
-
 }  // namespace attribution_detail
 }  // namespace interp
 }  // namespace cv

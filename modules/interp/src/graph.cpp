@@ -200,6 +200,60 @@ int findLayer(const Graph::Impl& g, const String& name)
 
 int Graph::find(const String& name) const { return findLayer(*impl, name); }
 
+std::vector<bool> Graph::ancestors(int index) const
+{
+    const int L = size();
+    CV_CheckGE(index, 0, "Graph::ancestors: no such layer");
+    CV_CheckLT(index, L, "Graph::ancestors: no such layer");
+    std::vector<bool> mark(L, false);
+    std::vector<int> stack(1, index);
+    mark[index] = true;
+    while (!stack.empty())
+    {
+        const int i = stack.back();
+        stack.pop_back();
+        for (const LayerPin& p : layer(i).inputs)
+            if (p.layer >= 0 && !mark[p.layer])
+            {
+                mark[p.layer] = true;
+                stack.push_back(p.layer);
+            }
+    }
+    return mark;
+}
+
+std::vector<int> Graph::blockOutputs(const MatShape& inputShape, int feeding) const
+{
+    const int L = size();
+    std::vector<std::vector<MatShape> > shapes;
+    outputShapes(inputShape, shapes);
+    const std::vector<bool> feeds = feeding >= 0 ? ancestors(feeding) : std::vector<bool>(L, true);
+    const int end = feeding >= 0 ? feeding : L - 1;
+    auto shapeOf = [&](int i) { return shapes[i].empty() ? MatShape() : shapes[i][0]; };
+    std::vector<int> out;
+    for (int i = 0; i <= end; i++)
+    {
+        const Ptr<dnn::Layer>& l = layer(i).layer;
+        const MatShape block = shapeOf(i);
+        if (!feeds[i] || !l || l->blobs.empty() || block.size() != 4 || block[2] * block[3] <= 1 || !dependsOnInput(i))
+            continue;
+        // The last layer fed by i that keeps its output shape.
+        std::vector<bool> fed(L, false);
+        fed[i] = true;
+        int best = i;
+        for (int j = i + 1; j <= end; j++)
+        {
+            for (const LayerPin& p : layer(j).inputs)
+                fed[j] = fed[j] || (p.layer >= 0 && fed[p.layer]);
+            if (fed[j] && feeds[j] && shapeOf(j) == block)
+                best = j;
+        }
+        if (std::find(out.begin(), out.end(), best) == out.end())
+            out.push_back(best);
+    }
+    return out;
+}
+
 int Graph::require(const String& name) const
 {
     int idx = find(name);
