@@ -348,26 +348,12 @@ AxisMap measureResizeAxis(const GeometryContext& ctx, const Ptr<dnn::Layer>& lay
     const MatShape& out = ctx.outputShapes.at(0);
     const int inH = rowsOf(in), inW = colsOf(in), outH = rowsOf(out), outW = colsOf(out);
     const int n = columns ? inW : inH;
-    Mat probe = Mat::zeros(4, std::vector<int>{ 1, n, inH, inW }.data(), CV_32F);
-    for (int k = 0; k < n; k++)
-    {
-        Mat plane(inH, inW, CV_32F, probe.ptr<float>(0, k));
-        if (columns)
-            plane.col(k).setTo(1.f);
-        else
-            plane.row(k).setTo(1.f);
-    }
-    Mat res = Mat::zeros(4, std::vector<int>{ 1, n, outH, outW }.data(), CV_32F);
-    std::vector<Mat> ins(1, probe), outs(1, res), internals;
-    if (numInputs(ctx) > 1)
-        ins.push_back(Mat::zeros(4, std::vector<int>{ 1, 1, outH, outW }.data(), CV_32F));
-    layer->finalize(_InputArray(ins), _OutputArray(outs));
-    layer->forward(_InputArray(ins), _OutputArray(outs), _OutputArray(internals));
+    const Mat res = rules::resizeProbeResponse(layer, inH, inW, outH, outW, columns, numInputs(ctx) > 1, true);
     const int m = columns ? outW : outH;
     std::vector<int> lo(m, INT_MAX), hi(m, INT_MIN);
     for (int k = 0; k < n; k++)
     {
-        const float* plane = outs[0].ptr<float>(0, k);
+        const float* plane = res.ptr<float>(0, k);
         for (int o = 0; o < m; o++)
             if ((columns ? plane[o] : plane[(size_t)o * outW]) != 0.f)
             {
