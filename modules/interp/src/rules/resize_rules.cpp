@@ -67,8 +67,8 @@ public:
 
 }  // namespace
 
-Mat resizeProbeResponse(const Ptr<dnn::Layer>& layer, int inH, int inW, int outH, int outW, bool columns,
-                        bool extraInput, bool finalize)
+Mat rules::resizeProbeResponse(const Ptr<dnn::Layer>& layer, int inH, int inW, int outH, int outW, bool columns,
+                               bool extraInput, bool finalize)
 {
     const int n = columns ? inW : inH;
     Mat probe = zeroBlob(MatShape{ 1, n, inH, inW });
