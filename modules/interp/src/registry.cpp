@@ -17,6 +17,7 @@ struct Registry
 {
     std::mutex mutex;
     std::map<std::pair<String, int>, BackwardRuleFactory> rules;
+    uint64 version = 1;
 };
 
 Registry& registry()
@@ -68,13 +69,22 @@ void registerBackwardRule(const String& layerType, int variant, const BackwardRu
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
     r.rules[std::make_pair(layerType, variant)] = factory;
+    r.version++;
 }
 
 void unregisterBackwardRule(const String& layerType, int variant)
 {
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
-    r.rules.erase(std::make_pair(layerType, variant));
+    if (r.rules.erase(std::make_pair(layerType, variant)))
+        r.version++;
+}
+
+uint64 backwardRegistryVersion()
+{
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    return r.version;
 }
 
 bool findBackwardRule(const String& type, int variant, BackwardRuleFactory& factory)

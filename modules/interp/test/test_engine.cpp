@@ -339,10 +339,11 @@ TEST(Interp_Engine, user_layers_keep_working_and_take_user_rules)
                                              return cv::makePtr<HalveGrad>(2.f);
                                          });
         EXPECT_TRUE(cv::interp::hasBackwardRule("InterpTestDouble"));
-        // a fresh forward prepares the new rule
-        cv::Ptr<Explainer> ex2 = cv::interp::readNet(proto);
-        cv::Mat g = ex2->gradient(x, std::vector<Target>(1, Target::channel("act", 1)));
-        cv::Mat act = ex2->forward(x)->output("act");
+        // The same explainer, whose plan for this shape was prepared without the rule, now uses it (the plan is
+        // prepared again when the registry changed); checkSupported agreed already.
+        ex->checkSupported({ ex->graph().find("act") }, cv::interp::BACKWARD_STANDARD);
+        cv::Mat g = ex->gradient(x, std::vector<Target>(1, Target::channel("act", 1)));
+        cv::Mat act = ex->forward(x)->output("act");
         for (int i = 0; i < 9; i++)
         {
             const float y = act.ptr<float>(0, 1)[i];
@@ -351,6 +352,8 @@ TEST(Interp_Engine, user_layers_keep_working_and_take_user_rules)
         }
         cv::interp::unregisterBackwardRule("InterpTestDouble", cv::interp::BACKWARD_STANDARD);
         EXPECT_FALSE(cv::interp::hasBackwardRule("InterpTestDouble"));
+        // and after the rule is removed, the layer is refused again
+        EXPECT_THROW(ex->gradient(x, std::vector<Target>(1, Target::channel("act", 1))), cv::Exception);
     }
     // the hooks are gone after loading: cv::dnn still builds the user's layer
     cv::dnn::Net plain = cv::dnn::readNet(proto);
