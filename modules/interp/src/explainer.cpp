@@ -293,7 +293,7 @@ Ptr<Plan> Explainer::Impl::planFor(const Mat& input, const std::vector<std::vect
 {
     const MatShape shape = dnn::shape(input);
     // A plan prepared before a rule was (un)registered may hold a missing or replaced rule: prepared again.
-    const uint64 version = backwardRegistryVersion();
+    const uint64 version = layerRegistryVersion();
     for (size_t i = 0; i < plans.size(); i++)
         if (plans[i].first == shape && plans[i].second->registryVersion == version)
         {

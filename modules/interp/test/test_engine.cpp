@@ -5,6 +5,7 @@
 // explanations, loading hooks with user-registered layers and rules, targets.
 #include "test_precomp.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -405,6 +406,45 @@ TEST(Interp_Engine, readnet_captures_parameters_plain_net_asks_for_them)
         EXPECT_NEAR(ga.ptr<float>(0, 1)[i], 1.f - t * t, 1e-6);
     }
     std::remove(path.c_str());
+}
+
+TEST(Interp_Engine, one_layer_spec_per_type)
+{
+    // A built-in type: its backward rules, geometry, occlusion op and parameter capture in one spec.
+    const cv::interp::LayerSpec conv = cv::interp::layerSpec("Convolution");
+    EXPECT_EQ(1u, conv.backward.count(cv::interp::BACKWARD_STANDARD));
+    EXPECT_TRUE((bool)conv.geometry);
+    EXPECT_FALSE(conv.occlusion.empty());
+    EXPECT_TRUE(conv.captureParams);
+    const cv::interp::LayerSpec unknown = cv::interp::layerSpec("InterpNoSuchType");
+    EXPECT_TRUE(unknown.empty());
+
+    const std::vector<cv::String> types = cv::interp::layerSpecTypes();
+    EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
+    EXPECT_TRUE(std::find(types.begin(), types.end(), "Convolution") != types.end());
+
+    // Registering through either half of the API updates the same spec, and each change bumps the version.
+    const uint64 v0 = cv::interp::layerRegistryVersion();
+    cv::interp::registerGeometryRule("InterpSpecType", [](const cv::interp::GeometryContext& ctx) {
+        return cv::interp::LayerGeometry::uniform((int)ctx.outputShapes.size(), (int)ctx.inputShapes.size(),
+                                                  cv::interp::SpatialMap(cv::interp::AxisMap::identity(),
+                                                                         cv::interp::AxisMap::identity()));
+    });
+    const cv::interp::LayerSpec withGeometry = cv::interp::layerSpec("InterpSpecType");
+    EXPECT_TRUE((bool)withGeometry.geometry);
+    EXPECT_TRUE(withGeometry.backward.empty());
+    EXPECT_FALSE(cv::interp::hasBackwardRule("InterpSpecType", cv::interp::BACKWARD_STANDARD));
+    cv::interp::registerBackwardRule("InterpSpecType", cv::interp::BACKWARD_STANDARD, conv.backward.at(cv::interp::BACKWARD_STANDARD));
+    const cv::interp::LayerSpec both = cv::interp::layerSpec("InterpSpecType");
+    EXPECT_TRUE((bool)both.geometry);
+    EXPECT_EQ(1u, both.backward.size());
+    EXPECT_TRUE(cv::interp::hasGeometryRule("InterpSpecType"));
+    EXPECT_GE(cv::interp::layerRegistryVersion(), v0 + 2);
+
+    cv::interp::unregisterLayerSpec("InterpSpecType");
+    EXPECT_FALSE(cv::interp::hasGeometryRule("InterpSpecType"));
+    EXPECT_FALSE(cv::interp::hasBackwardRule("InterpSpecType", cv::interp::BACKWARD_STANDARD));
+    EXPECT_TRUE(cv::interp::layerSpec("InterpSpecType").empty());
 }
 
 }  // namespace

@@ -408,6 +408,71 @@ struct MeanNet : interp_test::NetBuilder
     }
 };
 
+//! A user layer type cv::dnn knows nothing about: y = 3x, position by position.
+class TripleLayer : public cv::dnn::Layer
+{
+public:
+    explicit TripleLayer(const cv::dnn::LayerParams& p) { setParamsFrom(p); }
+    static cv::Ptr<cv::dnn::Layer> create(cv::dnn::LayerParams& p) { return cv::makePtr<TripleLayer>(p); }
+    bool getMemoryShapes(const std::vector<cv::dnn::MatShape>& in, const int, std::vector<cv::dnn::MatShape>& out,
+                         std::vector<cv::dnn::MatShape>&) const CV_OVERRIDE
+    {
+        out = in;
+        return false;
+    }
+    void forward(cv::InputArrayOfArrays in, cv::OutputArrayOfArrays out, cv::OutputArrayOfArrays) CV_OVERRIDE
+    {
+        std::vector<cv::Mat> i, o;
+        in.getMatVector(i);
+        out.getMatVector(o);
+        cv::multiply(i[0], 3.0, o[0]);
+    }
+};
+
+TEST(Interp_Occlusion, a_registered_geometry_reaches_the_incremental_engine)
+{
+    // One registry per layer type: the receptive-field geometry a user registers for a new type is what incremental
+    // occlusion follows too (before, the type was recomputed whole from there on), and cached plans notice.
+    cv::dnn::LayerFactory::registerLayer("InterpTestTriple", TripleLayer::create);
+    MeanNet mn;  // conv -> global pooling -> flatten, with the user layer after the convolution
+    interp_test::NetBuilder b;
+    cv::dnn::LayerParams conv = mn.params.at("conv");
+    b.add("conv", "Convolution", conv);
+    b.add("triple", "InterpTestTriple");
+    b.add("pool", "Pooling", mn.params.at("pool"));
+    b.add("flat", "Flatten", mn.params.at("flat"));
+    cv::Ptr<cv::interp::Explainer> ex = b.explainer();
+    cv::Ptr<Occlusion> occ = Occlusion::create(ex);
+    const cv::Mat x = interp_test::randomBlob({ 1, 1, 6, 8 }, -1, 1, 9);
+    OcclusionParams p;
+    p.window = 2;
+    p.stride = 2;
+    p.score = cv::interp::OCCLUSION_SCORE_LOGIT;
+    auto planOf = [&](const std::string& name) {
+        for (const cv::interp::OcclusionLayerPlan& l : occ->plan(x, p))
+            if (l.name == name)
+                return l;
+        return cv::interp::OcclusionLayerPlan();
+    };
+    EXPECT_EQ(planOf("triple").geometry, "unknown");
+    cv::interp::registerGeometryRule("InterpTestTriple", [](const cv::interp::GeometryContext&) {
+        return cv::interp::LayerGeometry::uniform(1, 1, cv::interp::SpatialMap(cv::interp::AxisMap::identity(),
+                                                                              cv::interp::AxisMap::identity()));
+    });
+    EXPECT_EQ(planOf("triple").geometry, "pointwise");
+    EXPECT_FALSE(planOf("triple").full);
+    expectEnginesAgree(ex, x, p, "user layer with a registered geometry", 1e-5, true);
+    const cv::interp::LayerSpec spec = cv::interp::layerSpec("InterpTestTriple");
+    EXPECT_TRUE((bool)spec.geometry);
+    EXPECT_TRUE(spec.backward.empty());
+    const uint64 before = cv::interp::layerRegistryVersion();
+    cv::interp::unregisterLayerSpec("InterpTestTriple");
+    EXPECT_GT(cv::interp::layerRegistryVersion(), before);
+    EXPECT_FALSE(cv::interp::hasGeometryRule("InterpTestTriple"));
+    EXPECT_EQ(planOf("triple").geometry, "unknown");
+    cv::dnn::LayerFactory::unregisterLayer("InterpTestTriple");
+}
+
 /* Window layers at the map borders: convolutions with padding, and pooling in ceil mode with and without padding
    (the last pooling window runs past the input, so patches at the right and bottom border are cut by more than the
    layer's padding), average pooling counting the padded area, on inputs with negative values (no ReLU hides a
