@@ -61,10 +61,10 @@ void BM_Incremental(benchmark::State& state, const std::string& name, int engine
     for (auto _ : state)
     {
         const int64 t0 = cv::getTickCount();
-        std::vector<cv::interp::OcclusionResult> r = occ->compute(x, p);
+        const cv::interp::OcclusionScores r = occ->scores(x, "", p);
         seconds += (cv::getTickCount() - t0) / cv::getTickFrequency();
-        positions += (int)r[0].scores.total();
-        if (r[0].engine != engine)
+        positions += r.rows * r.cols;
+        if (r.engine != engine)
             state.SkipWithError("the requested engine did not run");
     }
     report(state, positions, seconds);

@@ -10,8 +10,8 @@
 //   dnn_forward_nofusion/<model>/<layer>  the same without layer fusion (what minePatches runs: fusion breaks some
 //                                         requested outputs in OpenCV 4.6)
 //   dnn_loop/<model>/<layer>              a plain cv::dnn loop over the files: read, blobFromImages, forward in turn
-//   mine_patches/<model>/<layers>         minePatches() on the loaded network: decoder thread + forward + top-9 of
-//                                         every channel
+//   mine_patches/<model>/<layers>         minePatches() on the loaded explainer: decoder thread + recording forward
+//                                         pass + top-9 of every channel
 //   decode_only/<model>                   reading and preprocessing the images on one thread (what mining hides)
 //
 // Items per second are images per second; the CPU column is the whole process's CPU time.
@@ -171,13 +171,12 @@ void BM_MinePatches(benchmark::State& state, const Case& c, bool allLayers)
     p.topK = 9;
     p.batchSize = kBatch;
     const std::vector<cv::String> files = scenes(c.images);
-    // The network is loaded once, as for the forward benchmarks, with the settings minePatches(ModelInfo, ...) uses
-    // (loading the 244 MB AlexNet takes longer than mining 48 images).
-    cv::dnn::Net net = plainNet(info, false);
-    net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-    cv::interp::minePatches(net, info, files, p);  // warm-up (file cache, network setup)
+    // The network is loaded once, as for the forward benchmarks (loading the 244 MB AlexNet takes longer than mining
+    // 48 images).
+    const cv::Ptr<cv::interp::Explainer> ex = cv::interp::readNet(info.model, info.config);
+    cv::interp::minePatches(ex, info, files, p);  // warm-up (file cache, network setup)
     for (auto _ : state)
-        benchmark::DoNotOptimize(cv::interp::minePatches(net, info, files, p));
+        benchmark::DoNotOptimize(cv::interp::minePatches(ex, info, files, p));
     state.SetItemsProcessed(state.iterations() * (int64_t)files.size());
 }
 

@@ -59,10 +59,10 @@ int runEvaluate(const std::vector<std::string>& args)
                               "DIR/masks/, same file names)");
     const std::string dir = images.empty() ? info.evaluationImages : images;
     const ci::GroundTruthSet data = ci::readGroundTruth(dir, masks, limit);
-    const size_t nMethods = ep.methods.empty() ? ci::saliencyMethodNames().size() : ep.methods.size();
+    const size_t nMethods = ep.methods.empty() ? ci::attributionMethodNames().size() : ep.methods.size();
     cli::Progress progress("evaluate", nMethods * data.images.size(), "maps");
     size_t done = 0;
-    const ci::EvaluationReport r = ci::evaluateSaliency(info, data, ep, [&](const cv::String& m, int upTo, int) {
+    const ci::EvaluationReport r = ci::evaluateSaliency(m.explainer, info, data, ep, [&](const cv::String& m, int upTo, int) {
         // Each call reports one method on the images of one batch (batches start at multiples of the batch size).
         if (m.find("(sanity)") == cv::String::npos)
         {

@@ -126,7 +126,6 @@ int runOcclusion(const std::vector<std::string>& args)
     p.stride = stride;
     p.batchSize = batch;
     p.engine = naive ? ci::OCCLUSION_ENGINE_BATCHED : ci::OCCLUSION_ENGINE_AUTO;
-    p.layer = target.outputLayer;
     if (score == "prob")
         p.score = ci::OCCLUSION_SCORE_PROB;
     else if (score == "logit")
@@ -160,12 +159,6 @@ int runOcclusion(const std::vector<std::string>& args)
     }
     if (vm.count("blur-sigma") && p.fill != ci::OCCLUSION_FILL_BLUR)
         throw cli::UsageError("--blur-sigma needs --fill blur");
-    if (classes == "all")
-        p.allClasses = true;
-    else if (!classes.empty())
-        p.classes = parseClasses(classes);
-    else if (target.cls >= 0)
-        p.classes = std::vector<int>(1, target.cls);
 
     cv::Ptr<ci::Occlusion> occ = ci::Occlusion::create(ex);
     if (showPlan)
@@ -189,31 +182,69 @@ int runOcclusion(const std::vector<std::string>& args)
     const int H = in.blob.dims == 4 ? in.blob.size[2] : 0, W = in.blob.dims == 4 ? in.blob.size[3] : 0;
     const size_t positions = window <= H && window <= W ? (size_t)((H - window) / stride + 1) * ((W - window) / stride + 1) : 0;
     cli::Progress bar("occlusion", positions, "windows");
-    std::vector<ci::OcclusionResult> results = occ->compute(in.blob, p, [&](int done, int) {
+    // One run scores every class; each class of interest is then a map of its own.
+    const ci::OcclusionScores scores = occ->scores(in.blob, target.outputLayer, p, [&](int done, int) {
         bar.update((size_t)done);
         return true;
     });
     bar.finish();
-    const int engine = results.empty() ? p.engine : results[0].engine;
-    cli::bench(engine == ci::OCCLUSION_ENGINE_INCREMENTAL ? "occlusion-incremental" : "occlusion-batched", benchRuns,
-               [&]() { occ->compute(in.blob, p); });
+    cli::bench(scores.engine == ci::OCCLUSION_ENGINE_INCREMENTAL ? "occlusion-incremental" : "occlusion-batched",
+               benchRuns, [&]() { occ->scores(in.blob, target.outputLayer, p); });
+    const int N = in.blob.size[0], K = scores.baseline.cols;
+    std::vector<int> wanted;  // empty: the predicted class of each sample
+    if (classes == "all")
+        for (int k = 0; k < K; k++)
+            wanted.push_back(k);
+    else if (!classes.empty())
+        wanted = parseClasses(classes);
+    else if (target.cls >= 0)
+        wanted.push_back(target.cls);
+    // (sample, class) pairs, sample-major, with their maps.
+    std::vector<int> samples, classOf;
+    std::vector<ci::Attribution> results;
+    if (wanted.empty())
+    {
+        results.push_back(ci::occlusionFromScores(scores));
+        const std::vector<int> predicted = ci::predictClasses(ex, in.blob);
+        for (int n = 0; n < N; n++)
+        {
+            samples.push_back(n);
+            classOf.push_back(predicted[n]);
+        }
+    }
+    else
+    {
+        for (int k : wanted)
+            results.push_back(ci::occlusionFromScores(scores, { ci::Target::classScore(k, target.outputLayer) }));
+        for (int n = 0; n < N; n++)
+            for (int k : wanted)
+            {
+                samples.push_back(n);
+                classOf.push_back(k);
+            }
+    }
 
     std::vector<cv::Mat> grids, maps;
     double maxDrop = 0;
-    for (const ci::OcclusionResult& r : results)
+    for (size_t i = 0; i < samples.size(); i++)
     {
+        const int n = samples[i];
+        const ci::Attribution& a = results[wanted.empty() ? 0 : i % wanted.size()];
+        const cv::Mat& grid = a.layerMaps[n];
+        cv::Mat drop;
+        cv::subtract(cv::Scalar::all(a.scores[n]), grid, drop);
         double mn, mx;
         cv::Point at;
-        cv::minMaxLoc(r.drop, &mn, &mx, nullptr, &at);
+        cv::minMaxLoc(drop, &mn, &mx, nullptr, &at);
         maxDrop = std::max(maxDrop, mx);
-        std::cout << std::defaultfloat << std::setprecision(4) << "sample " << r.sample
-                  << (in.paths.empty() ? "" : " (" + in.paths[r.sample] + ")") << ": class " << r.classIndex << " ["
-                  << info.className(r.classIndex) << "] " << (p.score == ci::OCCLUSION_SCORE_PROB ? "probability " : "score ")
-                  << r.baseline << "; " << r.scores.rows << " x " << r.scores.cols << " positions, largest drop " << mx
+        std::cout << std::defaultfloat << std::setprecision(4) << "sample " << n
+                  << (in.paths.empty() ? "" : " (" + in.paths[n] + ")") << ": class " << classOf[i] << " ["
+                  << info.className(classOf[i]) << "] " << (p.score == ci::OCCLUSION_SCORE_PROB ? "probability " : "score ")
+                  << a.scores[n] << "; " << grid.rows << " x " << grid.cols << " positions, largest drop " << mx
                   << " with the square at x=" << at.x * stride << " y=" << at.y * stride << " ("
-                  << (r.engine == ci::OCCLUSION_ENGINE_INCREMENTAL ? "incremental" : "batched") << ")" << std::endl;
-        grids.push_back(r.scores);
-        maps.push_back(r.map);
+                  << (scores.engine == ci::OCCLUSION_ENGINE_INCREMENTAL ? "incremental" : "batched") << ")" << std::endl;
+        grids.push_back(grid);
+        maps.push_back(a.maps[n]);
     }
     if (!raw.empty())
         ci::writeNpy(raw, stack(grids));
@@ -227,9 +258,9 @@ int runOcclusion(const std::vector<std::string>& args)
     if (!overlay.empty())
     {
         std::vector<cv::Mat> imgs;
-        for (size_t i = 0; i < results.size(); i++)
+        for (size_t i = 0; i < samples.size(); i++)
         {
-            const int n = results[i].sample;
+            const int n = samples[i];
             cv::Mat base = in.images.empty() ? in.networkImage(n) : in.images[n];
             cv::Mat m = in.images.empty() ? maps[i] : in.prep.mapToImage(maps[i], base.size(), 0);
             if (base.channels() == 1)

@@ -206,7 +206,7 @@ int runPatches(const std::vector<std::string>& args)
     cli::Progress progress("patches", (size_t)shardTotal, "img");
     const auto t0 = std::chrono::steady_clock::now();
     cv::interp::PatchMiningResult res = cv::interp::minePatches(
-        info, files, params, [&](int done, int) { progress.update((size_t)done); });
+        m.explainer, info, files, params, [&](int done, int) { progress.update((size_t)done); });
     progress.finish();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

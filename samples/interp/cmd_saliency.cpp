@@ -204,7 +204,7 @@ int runSaliency(const std::vector<std::string>& args)
     }
     if (!opt.sanity.empty())
     {
-        ci::RandomizationResult r = ci::cascadingRandomization(info.model, info.config, in.blob, targets, params,
+        ci::RandomizationResult r = ci::cascadingRandomization(ex, in.blob, targets, params,
                                                                opt.seed);
         std::cout << "sanity check (" << opt.method << "): level 0 = trained, Spearman correlation with the trained map"
                   << " (mean over " << in.blob.size[0] << " image(s))" << std::endl;

@@ -58,7 +58,9 @@ int runSegment(const std::vector<std::string>& args)
     const std::vector<ci::Target> targets = target.resolve(*ex, *ex->forward(in.blob));
     if (!truth.empty() && in.blob.size[0] != 1)
         throw cli::UsageError("--truth compares one image with its mask: give a single image");
-    const std::vector<cv::Mat> maps = ci::saliencyMaps(ex, in.blob, targets, method);
+    ci::AttributionParams ap;
+    ap.method = ci::parseAttributionMethod(method);
+    const std::vector<cv::Mat> maps = ci::attribute(ex, in.blob, targets, ap).maps;
 
     std::vector<cv::Mat> masks, cutouts, seeds, overlays;
     for (int n = 0; n < (int)maps.size(); n++)

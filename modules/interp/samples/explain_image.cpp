@@ -61,11 +61,11 @@ int main(int argc, char** argv)
 
         const cv::interp::Attribution cam = cv::interp::gradCam(ex, blob, target);
         const cv::interp::Attribution guided = cv::interp::guidedGradCam(ex, blob, target);
-        const std::vector<cv::interp::OcclusionResult> occ = cv::interp::occlusion(ex, blob);
+        const cv::interp::Attribution occ = cv::interp::occlusion(ex, blob, target);
         cv::interp::writeImage(out + "_gradcam.png", cv::interp::overlayOnOriginal(image, cam.maps[0], info.preprocessing));
         cv::interp::writeImage(out + "_guided_gradcam.png", cv::interp::gradientImage(guided.attribution, 0, 0.1,
                                                                                       info.preprocessing.swapRB));
-        cv::interp::writeImage(out + "_occlusion.png", cv::interp::overlayOnOriginal(image, occ[0].map, info.preprocessing));
+        cv::interp::writeImage(out + "_occlusion.png", cv::interp::overlayOnOriginal(image, occ.maps[0], info.preprocessing));
 
         cv::Mat mask, cutout;
         cv::interp::segmentFromSaliency(image, info.preprocessing.mapToImage(cam.maps[0], image.size()), mask,

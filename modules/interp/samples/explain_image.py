@@ -25,9 +25,9 @@ def main():
     print("%s: %s" % (path, info.className(cls)))
 
     cam = cv.interp.gradCam(ex, blob, target)
-    occ = cv.interp.occlusion(ex, blob)
+    occ = cv.interp.occlusion(ex, blob, target)
     cv.interp.writeImage(out + "_gradcam.png", cv.interp.overlayOnOriginal(image, cam.maps[0], info.preprocessing))
-    cv.interp.writeImage(out + "_occlusion.png", cv.interp.overlayOnOriginal(image, occ[0].map, info.preprocessing))
+    cv.interp.writeImage(out + "_occlusion.png", cv.interp.overlayOnOriginal(image, occ.maps[0], info.preprocessing))
     mask, cutout = cv.interp.segmentFromSaliency(image, info.preprocessing.mapToImage(cam.maps[0], image.shape[1::-1]))[:2]
     cv.interp.writeImage(out + "_mask.png", mask)
     cv.interp.writeImage(out + "_cutout.png", cutout)

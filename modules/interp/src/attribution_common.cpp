@@ -25,7 +25,8 @@ const NamedValue kMethods[] = {
     { "gradcam", ATTRIBUTION_GRADCAM },
     { "guided-gradcam", ATTRIBUTION_GUIDED_GRADCAM },
     { "smoothgrad", ATTRIBUTION_SMOOTHGRAD },
-    { "ig", ATTRIBUTION_INTEGRATED_GRADIENTS }
+    { "ig", ATTRIBUTION_INTEGRATED_GRADIENTS },
+    { "occlusion", ATTRIBUTION_OCCLUSION }
 };
 
 const NamedValue kBaselines[] = {
@@ -61,6 +62,14 @@ int valueOf(const NamedValue (&table)[K], const String& name, const char* what)
 }  // namespace
 
 String attributionMethodName(int method) { return nameOf(kMethods, method, "attribution method"); }
+
+std::vector<String> attributionMethodNames()
+{
+    std::vector<String> names;
+    for (const NamedValue& v : kMethods)
+        names.push_back(v.name);
+    return names;
+}
 int parseAttributionMethod(const String& name) { return valueOf(kMethods, name, "attribution method"); }
 String baselineName(int baseline) { return nameOf(kBaselines, baseline, "Integrated Gradients baseline"); }
 int parseBaseline(const String& name) { return valueOf(kBaselines, name, "Integrated Gradients baseline"); }
@@ -119,34 +128,13 @@ void reduceChannels(const Mat& attribution, int reduction, std::vector<Mat>& map
     maps.swap(out);
 }
 
-Attribution attribute(const Ptr<Explainer>& explainer, InputArray blob, const std::vector<Target>& targets,
-                      const AttributionParams& params)
-{
-    switch (params.method)
-    {
-    case ATTRIBUTION_GRADIENT: return gradientSaliency(explainer, blob, targets, params.reduction);
-    case ATTRIBUTION_INPUT_X_GRADIENT: return inputXGradient(explainer, blob, targets, params.reduction);
-    case ATTRIBUTION_GUIDED_BACKPROP: return guidedBackprop(explainer, blob, targets, params.reduction);
-    case ATTRIBUTION_DECONVNET: return deconvnet(explainer, blob, targets, params.reduction);
-    case ATTRIBUTION_GRADCAM: return gradCam(explainer, blob, targets, params.gradCam);
-    case ATTRIBUTION_GUIDED_GRADCAM: return guidedGradCam(explainer, blob, targets, params.gradCam, params.reduction);
-    case ATTRIBUTION_SMOOTHGRAD: return smoothGrad(explainer, blob, targets, params.smoothGrad, params.reduction);
-    case ATTRIBUTION_INTEGRATED_GRADIENTS:
-        return integratedGradients(explainer, blob, targets, params.integratedGradients, params.reduction);
-    default:
-        CV_Error(Error::StsOutOfRange, cv::format("unknown attribution method %d: use one of cv::interp::AttributionMethod",
-                                                  params.method));
-    }
-}
-
 // ---------------------------------------------------------------------------------------------------------
 
 namespace attribution_detail {
 
-Mat checkArguments(const char* method, const Ptr<Explainer>& explainer, InputArray blob_,
-                   const std::vector<Target>& targets)
+Mat checkArguments(const char* method, const Ptr<Explainer>& explainer, InputArray blob_, std::vector<Target>& targets)
 {
-    if (!explainer || !explainer->impl)
+    if (!explainer || explainer->empty())
         CV_Error(Error::StsNullPtr, cv::format("%s: the explainer is empty: load the model with cv::interp::readNet()",
                                                method));
     Mat blob = blob_.getMat();
@@ -159,8 +147,8 @@ Mat checkArguments(const char* method, const Ptr<Explainer>& explainer, InputArr
                                                blob.dims, typeToString(blob.type()).c_str()));
     const int N = blob.size[0];
     if (targets.empty())
-        CV_Error(Error::StsBadArg, cv::format("%s: no target: give one target for all images or one per image",
-                                              method));
+        for (int k : predictClasses(explainer, blob))
+            targets.push_back(Target::classScore(k));
     if (targets.size() != 1 && (int)targets.size() != N)
         CV_Error(Error::StsBadSize, cv::format("%s: %d targets for %d images: give one target for all images or one "
                                                "per image", method, (int)targets.size(), N));

@@ -21,8 +21,9 @@ String shapeString(const MatShape& s)
 }
 
 Attribution gradCamImpl(const char* name, bool guided, const Ptr<Explainer>& explainer, InputArray blob_,
-                        const std::vector<Target>& targets, const GradCamParams& params, int reduction)
+                        const std::vector<Target>& targets_, const GradCamParams& params, int reduction)
 {
+    std::vector<Target> targets = targets_;
     const Mat blob = checkArguments(name, explainer, blob_, targets);
     const Graph& graph = explainer->graph();
     const int N = blob.size[0], H = blob.size[2], W = blob.size[3];
@@ -112,7 +113,7 @@ Attribution gradCamImpl(const char* name, bool guided, const Ptr<Explainer>& exp
 
 int defaultGradCamLayer(const Ptr<Explainer>& explainer, int targetLayer, const std::vector<int>& inputShape)
 {
-    if (!explainer || !explainer->impl)
+    if (!explainer || explainer->empty())
         CV_Error(Error::StsNullPtr, "defaultGradCamLayer: the explainer is empty");
     const Graph& graph = explainer->graph();
     if (targetLayer < 0)

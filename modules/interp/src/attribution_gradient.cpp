@@ -14,8 +14,9 @@ namespace {
 using namespace attribution_detail;
 
 Attribution onePass(const char* name, int method, int variant, bool timesInput, const Ptr<Explainer>& explainer,
-                    InputArray blob_, const std::vector<Target>& targets, int reduction)
+                    InputArray blob_, const std::vector<Target>& targets_, int reduction)
 {
+    std::vector<Target> targets = targets_;
     const Mat blob = checkArguments(name, explainer, blob_, targets);
     Attribution a;
     a.method = method;

@@ -69,9 +69,10 @@ Mat makeBaseline(const Mat& blob, const IntegratedGradientsParams& params)
 
 }  // namespace
 
-Attribution integratedGradients(const Ptr<Explainer>& explainer, InputArray blob_, const std::vector<Target>& targets,
+Attribution integratedGradients(const Ptr<Explainer>& explainer, InputArray blob_, const std::vector<Target>& targets_,
                                 const IntegratedGradientsParams& params, int reduction)
 {
+    std::vector<Target> targets = targets_;
     const Mat blob = checkArguments("Integrated Gradients", explainer, blob_, targets);
     const int m = params.steps;
     if (m < 1)

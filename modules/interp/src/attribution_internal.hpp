@@ -14,9 +14,8 @@ namespace interp {
 namespace attribution_detail {
 
 /** Checks the explainer, the blob (N x C x H x W float32) and the number of targets (1 or N), with messages
-naming `method`. Returns the blob as a Mat. */
-Mat checkArguments(const char* method, const Ptr<Explainer>& explainer, InputArray blob,
-                   const std::vector<Target>& targets);
+naming `method`; an empty `targets` becomes the predicted class of each image. Returns the blob as a Mat. */
+Mat checkArguments(const char* method, const Ptr<Explainer>& explainer, InputArray blob, std::vector<Target>& targets);
 
 //! Target of image n (the single target, or the n-th).
 inline const Target& targetOf(const std::vector<Target>& targets, int n)

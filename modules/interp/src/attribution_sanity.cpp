@@ -43,11 +43,11 @@ void randomizeLayer(const Explainer& ex, int layer, int seed)
 
 }  // namespace
 
-RandomizationResult cascadingRandomization(const String& model, const String& config, InputArray blob_,
-                                           const std::vector<Target>& targets, const AttributionParams& params,
+RandomizationResult cascadingRandomization(const Ptr<Explainer>& trained, InputArray blob_,
+                                           const std::vector<Target>& targets_, const AttributionParams& params,
                                            int seed)
 {
-    Ptr<Explainer> trained = readNet(model, config);
+    std::vector<Target> targets = targets_;  // the same targets at every level (empty: the trained net's predictions)
     const Mat blob = attribution_detail::checkArguments("cascading randomisation", trained, blob_, targets);
     const int N = blob.size[0];
     const Graph& graph = trained->graph();
@@ -83,7 +83,7 @@ RandomizationResult cascadingRandomization(const String& model, const String& co
         const int blobs = (int)graph.layer(c).layer->blobs.size();
         for (int k = 0; k < blobs && reachable; k++)
         {
-            Ptr<Explainer> probe = readNet(model, config);
+            Ptr<Explainer> probe = trained->reload();
             dnn::Net net = probe->getNet();
             if (!randomizeBlob(net, probe->graph().layer(c).netId, k, c, seed))
                 continue;
@@ -97,7 +97,7 @@ RandomizationResult cascadingRandomization(const String& model, const String& co
             continue;
         }
         randomized.push_back(c);
-        Ptr<Explainer> ex = readNet(model, config);
+        Ptr<Explainer> ex = trained->reload();
         for (int l : randomized)
             randomizeLayer(*ex, l, seed);
         const Attribution a = attribute(ex, blob, targets, params);

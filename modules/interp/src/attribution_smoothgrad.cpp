@@ -10,10 +10,11 @@ namespace interp {
 
 using namespace attribution_detail;
 
-Attribution smoothGrad(const Ptr<Explainer>& explainer, InputArray blob_, const std::vector<Target>& targets,
+Attribution smoothGrad(const Ptr<Explainer>& explainer, InputArray blob_, const std::vector<Target>& targets_,
                        const SmoothGradParams& params, int reduction)
 {
     const char* name = "SmoothGrad";
+    std::vector<Target> targets = targets_;
     const Mat blob = checkArguments(name, explainer, blob_, targets);
     const int N = blob.size[0];
     const MatShape rowShape = { 1, blob.size[1], blob.size[2], blob.size[3] };

@@ -29,6 +29,11 @@ struct Tape::Impl
     const Graph::Impl* graph = nullptr;
 };
 
+//! The targets acting on sample n of a batch of N (see Target: one per sample, or each on its `sample`).
+std::vector<const Target*> targetsOf(const std::vector<Target>& targets, int N, int n);
+//! Checks the number of targets for a batch of N and their samples and weights; raises for an empty list.
+void checkTargets(const std::vector<Target>& targets, int N);
+
 //! Looks up the rule factory for (type, variant) in the layer registry, falling back to the standard rule.
 bool findBackwardRule(const String& type, int variant, BackwardRuleFactory& factory);
 //! True when (type, variant) has a rule registered for exactly that variant.

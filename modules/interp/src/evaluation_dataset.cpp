@@ -212,14 +212,17 @@ std::vector<String> evaluationMetricNames()
     return std::vector<String>{ "iou", "pointing", "mass", "deletion", "insertion", "sanity" };
 }
 
-EvaluationReport evaluateSaliency(const ModelInfo& model, const GroundTruthSet& data, const EvaluationParams& params)
+EvaluationReport evaluateSaliency(const Ptr<Explainer>& explainer, const ModelInfo& model, const GroundTruthSet& data,
+                                  const EvaluationParams& params)
 {
-    return evaluateSaliency(model, data, params, EvaluationProgress());
+    return evaluateSaliency(explainer, model, data, params, EvaluationProgress());
 }
 
-EvaluationReport evaluateSaliency(const ModelInfo& model, const GroundTruthSet& data, const EvaluationParams& params,
-                                  const EvaluationProgress& progress)
+EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& model, const GroundTruthSet& data,
+                                  const EvaluationParams& params, const EvaluationProgress& progress)
 {
+    if (!ex || ex->empty())
+        CV_Error(Error::StsNullPtr, "evaluateSaliency: the explainer is empty: load the model with cv::interp::readNet()");
     const int total = (int)data.images.size();
     if (total == 0)
         CV_Error(Error::StsBadArg, "no images to evaluate: the ground-truth set is empty (see readGroundTruth)");
@@ -232,13 +235,12 @@ EvaluationReport evaluateSaliency(const ModelInfo& model, const GroundTruthSet& 
     CV_CheckGT(params.batchSize, 0, "EvaluationParams::batchSize must be positive");
     CV_CheckGE(params.sanityImages, 0, "EvaluationParams::sanityImages must be >= 0");
     CV_CheckGE(params.pointingTolerance, 0, "EvaluationParams::pointingTolerance must be >= 0");
-    const std::vector<String> methods = checkedNames(params.methods, saliencyMethodNames(), "saliency method");
+    const std::vector<String> methods = checkedNames(params.methods, attributionMethodNames(), "saliency method");
     const std::vector<String> metrics = checkedNames(params.metrics, evaluationMetricNames(), "metric");
     const bool doIoU = contains(metrics, "iou"), doPointing = contains(metrics, "pointing"),
                doMass = contains(metrics, "mass"), doDeletion = contains(metrics, "deletion"),
                doInsertion = contains(metrics, "insertion"), doSanity = contains(metrics, "sanity");
 
-    const Ptr<Explainer> ex = readNet(model.model, model.config);
     const Preprocessing& prep = model.preprocessing;
     EvaluationReport report;
     report.model = model.model;
@@ -291,7 +293,9 @@ EvaluationReport evaluateSaliency(const ModelInfo& model, const GroundTruthSet& 
         {
             MethodEvaluation& me = report.methods[m];
             const Clock::time_point t0 = Clock::now();
-            const std::vector<Mat> maps = saliencyMaps(ex, blob, targets, methods[m], params.saliency);
+            AttributionParams ap = params.attribution;
+            ap.method = parseAttributionMethod(methods[m]);
+            const std::vector<Mat> maps = attribute(ex, blob, targets, ap).maps;
             for (int j = 0; j < end - begin; j++)
             {
                 const Mat onImage = prep.mapToImage(maps[j], batch.images[j].size());
@@ -307,10 +311,10 @@ EvaluationReport evaluateSaliency(const ModelInfo& model, const GroundTruthSet& 
                 if (doMass)
                     me.mass.push_back(saliencyMassInMask(onImage, mask));
                 if (doDeletion)
-                    me.deletion.push_back(deletionCurve(ex, sampleOf(blob, j), maps[j], targets[j].index,
+                    me.deletion.push_back(deletionCurve(ex, sampleOf(blob, j), targets[j], maps[j],
                                                         params.perturbation).auc);
                 if (doInsertion)
-                    me.insertion.push_back(insertionCurve(ex, sampleOf(blob, j), maps[j], targets[j].index,
+                    me.insertion.push_back(insertionCurve(ex, sampleOf(blob, j), targets[j], maps[j],
                                                           params.perturbation).auc);
             }
             me.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
@@ -335,10 +339,9 @@ EvaluationReport evaluateSaliency(const ModelInfo& model, const GroundTruthSet& 
             if (sanityBlob.empty())
                 sanityBlob = prep.toBlob(sanityImages);
             const Clock::time_point t0 = Clock::now();
-            AttributionParams ap = params.saliency.attribution;
+            AttributionParams ap = params.attribution;
             ap.method = parseAttributionMethod(methods[m]);
-            const RandomizationResult r = cascadingRandomization(model.model, model.config, sanityBlob,
-                                                                 sanityTargets, ap, params.sanitySeed);
+            const RandomizationResult r = cascadingRandomization(ex, sanityBlob, sanityTargets, ap, params.sanitySeed);
             me.sanityCorrelation = r.meanCorrelation.empty() ? nan() : r.meanCorrelation.back();
             me.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
             if (progress && !progress(methods[m] + " (sanity)", total, total))

@@ -43,10 +43,16 @@ Mat baselineBlob(const Mat& blob, int kind, double sigma)
 /* Pixels ordered by decreasing saliency (stable: ties keep raster order). Step k of `steps` takes the first
    round(k * HW / steps) of them from `from` and the rest from `to`... the curve goes from `start` (k = 0) with
    more and more pixels taken from `end`. */
-PerturbationCurve perturbationCurve(const Ptr<Explainer>& ex, InputArray blob_, InputArray map_, int classIndex,
+PerturbationCurve perturbationCurve(const Ptr<Explainer>& ex, InputArray blob_, const Target& target, InputArray map_,
                                     const PerturbationParams& p, bool deletion)
 {
-    CV_Assert(ex);
+    if (!ex || ex->empty())
+        CV_Error(Error::StsNullPtr, "deletion/insertion: the explainer is empty: load the model with cv::interp::readNet()");
+    if (target.kind != Target::CLASS)
+        CV_Error(Error::StsBadArg, "deletion and insertion curves follow a class score: give a class target (" +
+                                   target.describe() + " is not one)");
+    const int scoreLayer = ex->targetLayer(target);
+    const int classIndex = target.index;
     Mat blob = blob_.getMat();
     if (blob.dims != 4 || blob.size[0] != 1 || blob.type() != CV_32F)
         CV_Error(Error::StsBadArg, "deletion/insertion curves take one image: a 1 x C x H x W float32 blob");
@@ -85,10 +91,11 @@ PerturbationCurve perturbationCurve(const Ptr<Explainer>& ex, InputArray blob_, 
             }
         }
         Ptr<Tape> tape = ex->forward(batch);
-        const Mat& s = tape->outputs(ex->graph().scoreLayer())[0];
+        const Mat& s = tape->outputs(scoreLayer)[0];
         const int per = (int)(s.total() / n);
         if (classIndex < 0 || classIndex >= per)
-            CV_Error(Error::StsOutOfRange, cv::format("class %d is out of range: the model has %d classes", classIndex, per));
+            CV_Error(Error::StsOutOfRange, cv::format("class %d is out of range: layer '%s' has %d classes", classIndex,
+                                                      ex->graph().layer(scoreLayer).name.c_str(), per));
         for (int i = 0; i < n; i++)
         {
             const float* v = s.ptr<float>() + (size_t)i * per;
@@ -122,16 +129,16 @@ double saliencyMassInMask(InputArray map_, InputArray mask_)
     return cv::sum(map.mul(inside))[0] / total;
 }
 
-PerturbationCurve deletionCurve(const Ptr<Explainer>& explainer, InputArray blob, InputArray map, int classIndex,
+PerturbationCurve deletionCurve(const Ptr<Explainer>& explainer, InputArray blob, const Target& target, InputArray map,
                                 const PerturbationParams& params)
 {
-    return perturbationCurve(explainer, blob, map, classIndex, params, true);
+    return perturbationCurve(explainer, blob, target, map, params, true);
 }
 
-PerturbationCurve insertionCurve(const Ptr<Explainer>& explainer, InputArray blob, InputArray map, int classIndex,
+PerturbationCurve insertionCurve(const Ptr<Explainer>& explainer, InputArray blob, const Target& target, InputArray map,
                                  const PerturbationParams& params)
 {
-    return perturbationCurve(explainer, blob, map, classIndex, params, false);
+    return perturbationCurve(explainer, blob, target, map, params, false);
 }
 
 }  // namespace interp

@@ -24,6 +24,7 @@ struct Explainer::Impl
     mutable std::vector<std::pair<MatShape, Ptr<Plan> > > plans;  // most recent last
     mutable bool pinsResolved = false;
     mutable bool keepLayersAdded = false;
+    String modelFile, configFile;                   // what readNet() loaded (empty for create())
 
     Graph::Impl& g() const { return *graph.impl; }
     dnn::Net& net() const { return graph.impl->net; }
@@ -58,11 +59,24 @@ struct Explainer::Impl
     void checkInput(const Mat& blob) const;
 };
 
-Ptr<Explainer> makeExplainer(const dnn::Net& net, const std::map<const dnn::Layer*, dnn::LayerParams>& captured)
+//! Builds explainers (the constructor and the implementation are private to Explainer).
+struct ExplainerAccess
 {
-    Ptr<Explainer> e(new Explainer());
-    e->impl->init(net, captured);
-    return e;
+    static Ptr<Explainer> make(const dnn::Net& net, const std::map<const dnn::Layer*, dnn::LayerParams>& captured,
+                               const String& model, const String& config)
+    {
+        Ptr<Explainer> e(new Explainer());
+        e->impl->init(net, captured);
+        e->impl->modelFile = model;
+        e->impl->configFile = config;
+        return e;
+    }
+};
+
+Ptr<Explainer> makeExplainer(const dnn::Net& net, const std::map<const dnn::Layer*, dnn::LayerParams>& captured,
+                             const String& model, const String& config)
+{
+    return ExplainerAccess::make(net, captured, model, config);
 }
 
 Explainer::Explainer() : impl(makePtr<Impl>()) {}
@@ -72,7 +86,7 @@ Ptr<Explainer> Explainer::create(const dnn::Net& net)
 {
     if (net.empty())
         CV_Error(Error::StsBadArg, "the network is empty: load a model (cv::dnn::readNet) before explaining it");
-    return makeExplainer(net, std::map<const dnn::Layer*, dnn::LayerParams>());
+    return makeExplainer(net, std::map<const dnn::Layer*, dnn::LayerParams>(), String(), String());
 }
 
 Ptr<Explainer> Explainer::create(const dnn::Net& net, const std::map<String, dnn::LayerParams>& params)
@@ -87,12 +101,21 @@ Ptr<Explainer> Explainer::create(const dnn::Net& net, const std::map<String, dnn
             CV_Error(Error::StsObjectNotFound, "parameters given for layer '" + kv.first + "', which the network does not have");
         captured[net.getLayer(id).get()] = kv.second;
     }
-    return makeExplainer(net, captured);
+    return makeExplainer(net, captured, String(), String());
 }
 
 const Graph& Explainer::graph() const { return impl->graph; }
 std::vector<String> Explainer::layerNames() const { return impl->graph.layerNames(); }
 dnn::Net Explainer::getNet() const { return impl->net(); }
+bool Explainer::empty() const { return !impl || impl->graph.size() == 0; }
+
+Ptr<Explainer> Explainer::reload() const
+{
+    if (impl->modelFile.empty())
+        CV_Error(Error::StsBadArg, "this explainer was made from an already-loaded cv::dnn::Net, so there are no files "
+                                   "to load a fresh copy from: load the model with cv::interp::readNet()");
+    return readNet(impl->modelFile, impl->configFile);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Forward

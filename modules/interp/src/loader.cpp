@@ -19,7 +19,8 @@
 namespace cv {
 namespace interp {
 
-Ptr<Explainer> makeExplainer(const dnn::Net& net, const std::map<const dnn::Layer*, dnn::LayerParams>& captured);
+Ptr<Explainer> makeExplainer(const dnn::Net& net, const std::map<const dnn::Layer*, dnn::LayerParams>& captured,
+                             const String& model, const String& config);
 
 namespace {
 
@@ -146,7 +147,7 @@ Ptr<Explainer> readNet(const String& model, const String& config)
     if (net.empty())
         CV_Error(Error::StsError, "cannot load the model '" + model + "': cv::dnn returned an empty network "
                                   "(is the file a model in a format cv::dnn reads?)");
-    return makeExplainer(net, captured);
+    return makeExplainer(net, captured, model, config);
 }
 
 }  // namespace interp

@@ -233,7 +233,7 @@ ModelInfo modelInfoFor(const String& model, const String& config)
 
 ModelInfo describeModel(const Ptr<Explainer>& explainer, const ModelInfo& in)
 {
-    if (!explainer || !explainer->impl)
+    if (!explainer || explainer->empty())
         CV_Error(Error::StsNullPtr, "describeModel: the explainer is empty (load the model with cv::interp::readNet)");
     ModelInfo info = in;
     const Graph& G = explainer->graph();

@@ -14,7 +14,7 @@ namespace interp {
 
 OcclusionParams::OcclusionParams()
     : window(16), stride(8), fill(OCCLUSION_FILL_CONSTANT), fillValue(0), fillColor(), blurSigma(0),
-      score(OCCLUSION_SCORE_PROB), classes(), allClasses(false), layer(), engine(OCCLUSION_ENGINE_AUTO), batchSize(0)
+      score(OCCLUSION_SCORE_PROB), engine(OCCLUSION_ENGINE_AUTO), batchSize(0)
 {
 }
 
@@ -282,7 +282,7 @@ Occlusion::~Occlusion() {}
 
 Ptr<Occlusion> Occlusion::create(const Ptr<Explainer>& explainer)
 {
-    if (!explainer || !explainer->impl)
+    if (!explainer || explainer->empty())
         CV_Error(Error::StsBadArg, "occlusion needs an explainer: load the model with cv::interp::readNet()");
     Ptr<Occlusion> o(new Occlusion());
     o->impl->explainer = explainer;
@@ -291,61 +291,70 @@ Ptr<Occlusion> Occlusion::create(const Ptr<Explainer>& explainer)
 
 Ptr<Explainer> Occlusion::explainer() const { return impl->explainer; }
 
-std::vector<OcclusionResult> Occlusion::compute(InputArray blob, const OcclusionParams& params) const
-{
-    return compute(blob, params, OcclusionProgress());
-}
+namespace {
 
-std::vector<OcclusionResult> Occlusion::compute(InputArray blob_, const OcclusionParams& params,
-                                                const OcclusionProgress& progress) const
+//! The job of a batch: its tape, windows and fill, scored on `layer`.
+occl::Job prepareJob(const Explainer& ex, const Mat& blob, const String& layer, const OcclusionParams& params,
+                     const OcclusionProgress& progress, int& rows, int& cols)
 {
-    const Mat blob = blob_.getMat();
-    checkParams(params, blob);
-    const Explainer& ex = *impl->explainer;
     const Graph& G = ex.graph();
-    Job job;
+    occl::Job job;
     job.explainer = &ex;
-    job.scoreLayer = params.layer.empty() ? G.scoreLayer() : G.require(params.layer);
+    job.scoreLayer = layer.empty() ? G.scoreLayer() : G.require(layer);
     if (!G.dependsOnInput(job.scoreLayer))
         CV_Error(Error::StsBadArg, "layer '" + G.layer(job.scoreLayer).name + "' does not depend on the input: "
                                    "occluding the input cannot change it; pick a layer that holds the class scores");
     job.tape = ex.forward(blob);
-    const int N0 = blob.size[0], H = blob.size[2], W = blob.size[3];
-    int rows = 0, cols = 0;
-    job.windows = windowRects(params, H, W, rows, cols);
+    job.windows = windowRects(params, blob.size[2], blob.size[3], rows, cols);
     job.fill = makeFill(params, job.tape->input());
     job.batchSize = params.batchSize;
     job.progress = progress;
-    const int K = scoresPerSample(job);
-    if (K < 1)
-        CV_Error(Error::StsBadArg, "the score layer '" + G.layer(job.scoreLayer).name + "' has an empty output");
+    return job;
+}
 
-    // Classes per sample.
-    const Mat& baseRaw = job.tape->outputs(job.scoreLayer)[0];
-    std::vector<std::vector<int> > classes(N0);
-    for (int n = 0; n < N0; n++)
+/* Occlusion scores class targets of one layer: checks the targets (count, samples, kind) and returns that layer
+   (empty: the score layer). */
+String checkedTargetLayer(const std::vector<Target>& targets, int N)
+{
+    if (targets.empty())
+        return String();
+    checkTargets(targets, N);
+    for (const Target& t : targets)
     {
-        const float* r = baseRaw.ptr<float>() + (size_t)n * K;
-        if (params.allClasses)
-            for (int k = 0; k < K; k++)
-                classes[n].push_back(k);
-        else if (!params.classes.empty())
-        {
-            for (int k : params.classes)
-                if (k < 0 || k >= K)
-                    CV_Error(Error::StsOutOfRange, cv::format("class %d does not exist: layer '%s' has %d scores "
-                                                              "per sample (classes 0..%d)", k,
-                                                              G.layer(job.scoreLayer).name.c_str(), K, K - 1));
-            classes[n] = params.classes;
-        }
-        else
-            classes[n].push_back((int)(std::max_element(r, r + K) - r));
+        if (t.kind != Target::CLASS)
+            CV_Error(Error::StsBadArg, "occlusion maps class scores: give class targets (" + t.describe() +
+                                       " is not one), or use a gradient method for neurons and channels");
+        if (t.layer != targets[0].layer)
+            CV_Error(Error::StsBadArg, "occlusion scores one layer: the targets name '" + targets[0].layer + "' and '" +
+                                       t.layer + "'; make one call per layer");
     }
+    return targets[0].layer;
+}
+
+}  // namespace
+
+OcclusionScores Occlusion::scores(InputArray blob, const String& layer, const OcclusionParams& params) const
+{
+    return scores(blob, layer, params, OcclusionProgress());
+}
+
+OcclusionScores Occlusion::scores(InputArray blob_, const String& layer, const OcclusionParams& params,
+                                  const OcclusionProgress& progress) const
+{
+    const Mat blob = blob_.getMat();
+    checkParams(params, blob);
+    const Explainer& ex = *impl->explainer;
+    OcclusionScores out;
+    occl::Job job = prepareJob(ex, blob, layer, params, progress, out.rows, out.cols);
+    const int N0 = blob.size[0];
+    const int K = occl::scoresPerSample(job);
+    if (K < 1)
+        CV_Error(Error::StsBadArg, "the score layer '" + ex.graph().layer(job.scoreLayer).name + "' has an empty output");
 
     // Scores per window position.
     Mat raw;
     int engine = params.engine;
-    Ptr<IncrementalPlan> plan;
+    Ptr<occl::IncrementalPlan> plan;
     if (engine != OCCLUSION_ENGINE_BATCHED)
     {
         try
@@ -367,69 +376,139 @@ std::vector<OcclusionResult> Occlusion::compute(InputArray blob_, const Occlusio
         impl->release(plan);
     }
     else
-        runBatched(job, raw);
+        occl::runBatched(job, raw);
 
-    // Results.
     const int P = (int)job.windows.size();
-    std::vector<OcclusionResult> results;
+    const Mat& baseRaw = job.tape->outputs(job.scoreLayer)[0];
+    const int sz[] = { N0, K, out.rows, out.cols };
+    out.scores.create(4, sz, CV_32F);
+    out.baseline.create(N0, K, CV_32F);
     std::vector<double> s;
     for (int n = 0; n < N0; n++)
     {
         toScores(baseRaw.ptr<float>() + (size_t)n * K, K, params.score, s);
-        const std::vector<double> base = s;
-        std::vector<Mat> grids;
-        for (size_t j = 0; j < classes[n].size(); j++)
-            grids.push_back(Mat(rows, cols, CV_32F));
+        for (int k = 0; k < K; k++)
+            out.baseline.at<float>(n, k) = (float)s[k];
         for (int p = 0; p < P; p++)
         {
             toScores(raw.ptr<float>(p) + (size_t)n * K, K, params.score, s);
-            for (size_t j = 0; j < classes[n].size(); j++)
-                grids[j].at<float>(p / cols, p % cols) = (float)s[classes[n][j]];
-        }
-        for (size_t j = 0; j < classes[n].size(); j++)
-        {
-            OcclusionResult r;
-            r.sample = n;
-            r.classIndex = classes[n][j];
-            r.baseline = base[r.classIndex];
-            r.scores = grids[j];
-            r.engine = engine;
-            cv::subtract(Scalar::all(r.baseline), r.scores, r.drop);
-            Mat sum = Mat::zeros(H, W, CV_64F), count = Mat::zeros(H, W, CV_64F);
-            for (int p = 0; p < P; p++)
-            {
-                sum(job.windows[p]) += (double)r.drop.at<float>(p / cols, p % cols);
-                count(job.windows[p]) += 1.0;
-            }
-            Mat mean = sum / cv::max(count, 1.0);
-            mean.convertTo(r.map, CV_32F);
-            results.push_back(r);
+            for (int k = 0; k < K; k++)
+                out.scores.ptr<float>(n, k)[p] = (float)s[k];
         }
     }
-    return results;
+    out.windows = job.windows;
+    out.inputSize = Size(blob.size[3], blob.size[2]);
+    out.layer = ex.graph().layer(job.scoreLayer).name;
+    out.engine = engine;
+    return out;
+}
+
+Attribution Occlusion::compute(InputArray blob, const std::vector<Target>& targets, const OcclusionParams& params) const
+{
+    return compute(blob, targets, params, OcclusionProgress());
+}
+
+Attribution Occlusion::compute(InputArray blob_, const std::vector<Target>& targets, const OcclusionParams& params,
+                               const OcclusionProgress& progress) const
+{
+    const Mat blob = blob_.getMat();
+    checkParams(params, blob);
+    const String layer = checkedTargetLayer(targets, blob.size[0]);
+    return occlusionFromScores(scores(blob, layer, params, progress), targets);
 }
 
 std::vector<OcclusionLayerPlan> Occlusion::plan(InputArray blob_, const OcclusionParams& params) const
 {
     const Mat blob = blob_.getMat();
     checkParams(params, blob);
-    const Explainer& ex = *impl->explainer;
-    const Graph& G = ex.graph();
-    Job job;
-    job.explainer = &ex;
-    job.scoreLayer = params.layer.empty() ? G.scoreLayer() : G.require(params.layer);
-    job.tape = ex.forward(blob);
     int rows = 0, cols = 0;
-    job.windows = windowRects(params, blob.size[2], blob.size[3], rows, cols);
-    Ptr<IncrementalPlan> p = impl->acquire(job);
+    occl::Job job = prepareJob(*impl->explainer, blob, String(), params, OcclusionProgress(), rows, cols);
+    Ptr<occl::IncrementalPlan> p = impl->acquire(job);
     std::vector<OcclusionLayerPlan> d = p->describe();
     impl->release(p);
     return d;
 }
 
-std::vector<OcclusionResult> occlusion(const Ptr<Explainer>& explainer, InputArray blob, const OcclusionParams& params)
+int Occlusion::engineFor(InputArray blob_, const OcclusionParams& params) const
 {
-    return Occlusion::create(explainer)->compute(blob, params);
+    if (params.engine == OCCLUSION_ENGINE_BATCHED)
+        return OCCLUSION_ENGINE_BATCHED;
+    const Mat blob = blob_.getMat();
+    checkParams(params, blob);
+    int rows = 0, cols = 0;
+    occl::Job job = prepareJob(*impl->explainer, blob, String(), params, OcclusionProgress(), rows, cols);
+    try
+    {
+        impl->release(impl->acquire(job));
+        return OCCLUSION_ENGINE_INCREMENTAL;
+    }
+    catch (const cv::Exception&)
+    {
+        if (params.engine == OCCLUSION_ENGINE_INCREMENTAL)
+            throw;
+        return OCCLUSION_ENGINE_BATCHED;
+    }
+}
+
+Attribution occlusionFromScores(const OcclusionScores& grid, const std::vector<Target>& targets_)
+{
+    if (grid.scores.dims != 4 || grid.baseline.dims != 2 || grid.scores.size[0] != grid.baseline.rows ||
+        grid.scores.size[1] != grid.baseline.cols || (int)grid.windows.size() != grid.rows * grid.cols ||
+        grid.scores.size[2] != grid.rows || grid.scores.size[3] != grid.cols || grid.inputSize.area() <= 0)
+        CV_Error(Error::StsBadArg, "occlusionFromScores: the scores are incomplete or inconsistent: pass what "
+                                   "Occlusion::scores() returned");
+    const int N0 = grid.baseline.rows, K = grid.baseline.cols, H = grid.inputSize.height, W = grid.inputSize.width;
+    checkedTargetLayer(targets_, N0);
+    std::vector<Target> targets = targets_;
+    if (targets.empty())
+        for (int n = 0; n < N0; n++)
+        {
+            Point best;
+            minMaxLoc(grid.baseline.row(n), nullptr, nullptr, nullptr, &best);
+            targets.push_back(Target::classScore(best.x, grid.layer));
+        }
+    for (const Target& t : targets)
+        if (t.index < 0 || t.index >= K)
+            CV_Error(Error::StsOutOfRange, cv::format("class %d does not exist: layer '%s' has %d scores per sample "
+                                                      "(classes 0..%d)", t.index, grid.layer.c_str(), K, K - 1));
+    Attribution a;
+    a.method = ATTRIBUTION_OCCLUSION;
+    a.layer = grid.layer;
+    const int P = grid.rows * grid.cols;
+    const int sz[] = { N0, 1, H, W };
+    a.attribution.create(4, sz, CV_32F);
+    for (int n = 0; n < N0; n++)
+    {
+        // The weighted sum of the targets acting on sample n.
+        Mat cells = Mat::zeros(grid.rows, grid.cols, CV_32F);
+        double base = 0;
+        for (const Target* t : targetsOf(targets, N0, n))
+        {
+            base += t->weight * grid.baseline.at<float>(n, t->index);
+            const Mat g(grid.rows, grid.cols, CV_32F, (void*)grid.scores.ptr<float>(n, t->index));
+            cv::scaleAdd(g, t->weight, cells, cells);
+        }
+        Mat drop;
+        cv::subtract(Scalar::all(base), cells, drop);
+        Mat sum = Mat::zeros(H, W, CV_64F), count = Mat::zeros(H, W, CV_64F);
+        for (int p = 0; p < P; p++)
+        {
+            sum(grid.windows[p]) += (double)drop.at<float>(p / grid.cols, p % grid.cols);
+            count(grid.windows[p]) += 1.0;
+        }
+        Mat map(H, W, CV_32F, a.attribution.ptr<float>(n, 0));
+        Mat(sum / cv::max(count, 1.0)).convertTo(map, CV_32F);
+        a.maps.push_back(map.clone());
+        a.layerMaps.push_back(cells);
+        a.scores.push_back(base);
+    }
+    return a;
+}
+
+Attribution occlusion(const Ptr<Explainer>& explainer, InputArray blob, const std::vector<Target>& targets,
+                      const OcclusionParams& params)
+{
+    return Occlusion::create(explainer)->compute(blob, targets, params);
 }
 
 std::vector<float> occlusionFillColor(const Preprocessing& prep, const Scalar& rgb, int channels)

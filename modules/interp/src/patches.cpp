@@ -91,15 +91,6 @@ String datasetFingerprint(const std::vector<String>& images)
     return cv::format("%016llx", (unsigned long long)h);
 }
 
-//! The cv::dnn name of a layer given as in `interp layers` (the onnx_node! prefix optional).
-String resolveLayer(dnn::Net& net, const String& name)
-{
-    for (const String& candidate : names::candidates(name))
-        if (net.getLayerId(candidate) >= 0)
-            return candidate;
-    names::unknownLayer(name, net.getLayerNames(), "(run 'interp layers' to list them all)");
-}
-
 /* cv::dnn::blobFromImages in one pass for the common case of 8-bit BGR images already of the network size (no
    resize, no crop), with the same float operations in the same order, so the blob is bit-identical: blob channel j =
    (float(pixel of image channel j, or 2 - j with swapRB) - float(mean[j])) * float(scale) / float(std[j]). blobFromImages converts,
@@ -378,11 +369,13 @@ void accumulate(const Mat& out, int count, const std::vector<int>& images, const
 
 }  // namespace
 
-PatchMiningResult minePatches(dnn::Net& net, const ModelInfo& model, const std::vector<String>& images,
+PatchMiningResult minePatches(const Ptr<Explainer>& explainer, const ModelInfo& model, const std::vector<String>& images,
                               const PatchMiningParams& params, const MiningProgress& progress)
 {
-    if (net.empty())
-        CV_Error(Error::StsBadArg, "the network is empty: load a model before mining patches");
+    if (!explainer || explainer->empty())
+        CV_Error(Error::StsBadArg, "the explainer is empty: load the model with cv::interp::readNet() before mining patches");
+    const Graph& graph = explainer->graph();
+    dnn::Net net = explainer->getNet();
     if (params.layers.empty())
         CV_Error(Error::StsBadArg, "no layer to mine: give at least one layer name");
     if (params.topK < 1)
@@ -408,16 +401,18 @@ PatchMiningResult minePatches(dnn::Net& net, const ModelInfo& model, const std::
     const MatShape inShape{ B, 3, prep.size.height, prep.size.width };
     PatchMiningResult res;
     std::vector<String> names;
+    std::vector<int> indices;
     std::vector<std::vector<int> > channels;
     for (const String& l : params.layers)
     {
-        const String name = resolveLayer(net, l);
+        const int index = graph.require(l);
+        const String name = graph.layer(index).name;
         if (std::find(names.begin(), names.end(), name) != names.end())
             continue;
         std::vector<MatShape> ins, outs;
         try
         {
-            net.getLayerShapes(std::vector<MatShape>(1, inShape), net.getLayerId(name), ins, outs);
+            net.getLayerShapes(std::vector<MatShape>(1, inShape), graph.layer(index).netId, ins, outs);
         }
         catch (const cv::Exception& e)
         {
@@ -438,6 +433,7 @@ PatchMiningResult minePatches(dnn::Net& net, const ModelInfo& model, const std::
                 CV_Error(Error::StsOutOfRange, cv::format("channel %d is out of range: layer '%s' has %d channels (0-%d)",
                                                           c, name.c_str(), C, C - 1));
         names.push_back(name);
+        indices.push_back(index);
         channels.push_back(ch);
         res.layerShapes.push_back(std::vector<int>{ C, s.size() == 4 ? s[2] : 1, s.size() == 4 ? s[3] : 1 });
     }
@@ -452,17 +448,15 @@ PatchMiningResult minePatches(dnn::Net& net, const ModelInfo& model, const std::
     int processed = 0;
     {
         Decoder decoder(images, order, prep, B, (size_t)params.prefetch);
-        std::vector<Mat> outs;
         for (;;)
         {
             Batch b = decoder.next();
             if (b.end)
                 break;
-            net.setInput(b.blob);
-            net.forward(outs, names);
+            const Ptr<Tape> tape = explainer->forward(b.blob);
             const int count = (int)b.images.size();
             for (size_t l = 0; l < names.size(); l++)
-                accumulate(outs[l], count, b.images, channels[l], params.onePerImage, tops[l]);
+                accumulate(tape->outputs(indices[l])[0], count, b.images, channels[l], params.onePerImage, tops[l]);
             processed += count;
             if (progress)
                 progress(b.consumed, (int)order.size());
@@ -508,30 +502,10 @@ PatchMiningResult minePatches(dnn::Net& net, const ModelInfo& model, const std::
     return res;
 }
 
-PatchMiningResult minePatches(const ModelInfo& model, const std::vector<String>& images,
-                              const PatchMiningParams& params, const MiningProgress& progress)
+PatchMiningResult minePatches(const Ptr<Explainer>& explainer, const ModelInfo& model, const std::vector<String>& images,
+                              const PatchMiningParams& params)
 {
-    dnn::Net net;
-    try
-    {
-        net = dnn::readNet(model.model, model.config);
-    }
-    catch (const cv::Exception& e)
-    {
-        CV_Error(Error::StsError, "cannot load the model '" + model.model + "': " + e.err);
-    }
-    net.setPreferableBackend(dnn::DNN_BACKEND_OPENCV);
-    net.setPreferableTarget(dnn::DNN_TARGET_CPU);
-    // Layer fusion would be faster, but in cv::dnn 4.6 it breaks some requested outputs: the output of a BatchNorm
-    // folded (with the ReLU after it) into its convolution is never written (uninitialised memory), and at batch
-    // 1 the layers feeding an eliminated Concat return wrong values. Mining must see the layers' true values.
-    net.enableFusion(false);
-    return minePatches(net, model, images, params, progress);
-}
-
-PatchMiningResult minePatches(const ModelInfo& model, const std::vector<String>& images, const PatchMiningParams& params)
-{
-    return minePatches(model, images, params, MiningProgress());
+    return minePatches(explainer, model, images, params, MiningProgress());
 }
 
 }  // namespace interp

@@ -68,21 +68,18 @@ String writeReport(const Ptr<Explainer>& explainer, const ModelInfo& model, cons
     c.probabilities = softmaxRows(tape->output(c.model.logitsLayer).reshape(1, c.blob.size[0]));
     for (int k : c.predicted)
         c.targets.push_back(Target::classScore(k));
-    c.methods = params.methods.empty() ? saliencyMethodNames() : params.methods;
-    const std::vector<String> known = saliencyMethodNames();
+    c.methods = params.methods.empty() ? attributionMethodNames() : params.methods;
     for (const String& m : c.methods)
-        if (std::find(known.begin(), known.end(), m) == known.end())
-            saliencyMaps(c.explainer, c.blob, c.targets, m);  // raises the "unknown method" error with the list
-    if (!params.segmentationMethod.empty() &&
-        std::find(known.begin(), known.end(), params.segmentationMethod) == known.end())
-        saliencyMaps(c.explainer, c.blob, c.targets, params.segmentationMethod);
+        parseAttributionMethod(m);  // raises the "unknown method" error with the list
+    if (!params.segmentationMethod.empty())
+        parseAttributionMethod(params.segmentationMethod);
     // The occlusion square covers the same share of any input: 16 px with stride 8 at 112 px, 32 / 16 at 224.
     const int side = std::min(c.blob.size[2], c.blob.size[3]);
-    c.saliency.occlusion.window = std::max(4, cvRound(side / 7.0));
-    c.saliency.occlusion.stride = std::max(1, c.saliency.occlusion.window / 2);
+    c.settings.occlusion.window = std::max(4, cvRound(side / 7.0));
+    c.settings.occlusion.stride = std::max(1, c.settings.occlusion.window / 2);
     // A square of the image's own mean colour: on textured scenes a grey square is itself a strong pattern and moves
     // the prediction wherever it lands (the maximum then misses the object on 6 of the 8 demo scenes).
-    c.saliency.occlusion.fill = OCCLUSION_FILL_MEAN;
+    c.settings.occlusion.fill = OCCLUSION_FILL_MEAN;
     const MatShape inputShape = { 1, c.blob.size[1], c.blob.size[2], c.blob.size[3] };
     if (params.layers.empty())
         c.layers = report::blockOutputs(*c.explainer, inputShape);

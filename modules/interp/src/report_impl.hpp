@@ -29,7 +29,7 @@ struct Context
     std::vector<Target> targets;       //!< predicted-class targets
     std::vector<String> layers;        //!< layers shown in the activation and patch sections
     std::vector<String> methods;       //!< saliency methods
-    SaliencyParams saliency;           //!< their settings (the occlusion window follows the input size)
+    AttributionParams settings;        //!< their settings (the occlusion window follows the input size)
     std::vector<std::vector<Mat> > maps;  //!< per method, per image: saliency map (network input size)
     std::vector<double> methodSeconds; //!< per method: time for the whole batch
 
@@ -42,6 +42,9 @@ struct Context
 //! Layers worth showing: the output of each convolutional block (a layer with weights and a spatial output, followed
 //! through same-shape single consumers), in network order.
 std::vector<String> blockOutputs(const Explainer& explainer, const MatShape& inputShape);
+
+//! Maps of the explained images by one method (name as attributionMethodNames()), with the report's settings.
+std::vector<Mat> methodMaps(const Context& c, const String& method);
 
 //! The computation-only parts, run before any section is written.
 void computeSaliency(Context& c);

@@ -133,6 +133,13 @@ std::vector<String> blockOutputs(const Explainer& ex, const MatShape& inputShape
     return out;
 }
 
+std::vector<Mat> methodMaps(const Context& c, const String& method)
+{
+    AttributionParams p = c.settings;
+    p.method = parseAttributionMethod(method);
+    return attribute(c.explainer, c.blob, c.targets, p).maps;
+}
+
 void computeSaliency(Context& c)
 {
     c.maps.clear();
@@ -140,7 +147,7 @@ void computeSaliency(Context& c)
     for (const String& m : c.methods)
     {
         const Clock::time_point t0 = Clock::now();
-        c.maps.push_back(saliencyMaps(c.explainer, c.blob, c.targets, m, c.saliency));
+        c.maps.push_back(methodMaps(c, m));
         c.methodSeconds.push_back(secondsSince(t0));
     }
 }
@@ -150,13 +157,13 @@ void computeEvaluation(Context& c)
     if (c.evaluationSet.images.empty())
         return;
     EvaluationParams ep;
-    ep.saliency = c.saliency;
+    ep.attribution = c.settings;
     ep.methods = c.methods;
     ep.sanityImages = c.params.sanityImages;
     ep.perturbation.steps = 16;  // deletion / insertion curves of 17 points: enough for a table, half the cost
     if (c.params.sanityImages == 0)
         ep.metrics = { "iou", "pointing", "mass", "deletion", "insertion" };
-    c.evaluation = evaluateSaliency(c.model, c.evaluationSet, ep);
+    c.evaluation = evaluateSaliency(c.explainer, c.model, c.evaluationSet, ep);
 }
 
 void sectionModel(Context& c)
@@ -303,7 +310,7 @@ void sectionPatches(Context& c)
         PatchMiningParams one = mp;
         one.layers = { layer };
         one.channels.resize(std::min((size_t)shapes[idx][0][1], mp.channels.size()));
-        const PatchMiningResult result = minePatches(c.model, images, one);
+        const PatchMiningResult result = minePatches(c.explainer, c.model, images, one);
         PatchGridParams gp;
         Mat patches, guided;
         renderPatches(c.explainer, result, result.layers[0], gp, patches, guided);
@@ -323,7 +330,7 @@ void sectionPatches(Context& c)
 void sectionOcclusion(Context& c)
 {
     html::Page& page = *c.page;
-    const OcclusionParams& op = c.saliency.occlusion;
+    const OcclusionParams& op = c.settings.occlusion;
     page.section("occlusion", "Occlusion",
                  html::escape(cv::format("A %d x %d square of the image's mean colour slides over it with stride %d; the "
                                          "map shows how much the predicted class probability drops when the square "
@@ -342,7 +349,7 @@ void sectionOcclusion(Context& c)
     else
     {
         const Clock::time_point t0 = Clock::now();
-        maps = saliencyMaps(c.explainer, c.blob, c.targets, "occlusion", c.saliency);
+        maps = methodMaps(c, "occlusion");
         seconds = secondsSince(t0);
     }
     std::vector<Mat> tiles;
@@ -419,7 +426,7 @@ void sectionSegmentation(Context& c)
                                   : "")));
     const auto it = std::find(c.methods.begin(), c.methods.end(), method);
     std::vector<Mat> maps = it != c.methods.end() ? c.maps[it - c.methods.begin()]
-                                                  : saliencyMaps(c.explainer, c.blob, c.targets, method, c.saliency);
+                                                  : methodMaps(c, method);
     std::vector<Mat> rows;
     String ious;
     for (size_t n = 0; n < c.images.size(); n++)
@@ -577,23 +584,20 @@ void sectionShortcut(Context& c)
         EvaluationParams ep;
         ep.methods = { "gradient", "gradcam" };
         ep.metrics = { "pointing", "mass" };
-        const EvaluationReport onUnbiased = evaluateSaliency(info, ub, ep);
+        const Ptr<Explainer> ex = readNet(info.model, info.config);
+        const EvaluationReport onUnbiased = evaluateSaliency(ex, info, ub, ep);
         ep.methods = { "gradient" };
         ep.metrics = { "mass" };
-        const EvaluationReport onBiased = evaluateSaliency(info, bs, ep);
+        const EvaluationReport onBiased = evaluateSaliency(ex, info, bs, ep);
         const MethodEvaluation g = onUnbiased.method("gradient"), gc = onUnbiased.method("gradcam");
         rows.push_back({ name, fmt(100 * onBiased.accuracy, 1) + "%", fmt(100 * onUnbiased.accuracy, 1) + "%",
                          fmt(g.meanMass), fmt(g.pointingRate), fmt(gc.meanMass), fmt(gc.pointingRate) });
-        // Grad-CAM of the first scenes.
-        const Ptr<Explainer> ex = readNet(info.model, info.config);
+        // Gradient maps of the first scenes.
         std::vector<Mat> imgs;
         for (int i = 0; i < std::min(6, (int)ub.images.size()); i++)
             imgs.push_back(imread(ub.images[i], IMREAD_COLOR));
         const Mat blob = info.preprocessing.toBlob(imgs);
-        std::vector<Target> targets;
-        for (int k : predictClasses(ex, blob))
-            targets.push_back(Target::classScore(k));
-        const std::vector<Mat> maps = saliencyMaps(ex, blob, targets, "gradient");
+        const std::vector<Mat> maps = gradientSaliency(ex, blob, std::vector<Target>()).maps;  // predicted classes
         std::vector<Mat> tiles;
         for (size_t n = 0; n < imgs.size(); n++)
             tiles.push_back(overlayOnOriginal(imgs[n], maps[n], info.preprocessing));

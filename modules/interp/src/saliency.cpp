@@ -1,27 +1,17 @@
 // This file is part of the interp module (explanations for cv::dnn networks).
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
-// Saliency maps by method name: the attribution methods and occlusion behind one call.
+// Any attribution method by its enum (attribute()), and the predicted classes of a batch.
 #include "precomp.hpp"
 #include "softmax.hpp"
 
 namespace cv {
 namespace interp {
 
-static const char* const kOcclusion = "occlusion";
-
-std::vector<String> saliencyMethodNames()
-{
-    std::vector<String> names;
-    for (int m = ATTRIBUTION_GRADIENT; m <= ATTRIBUTION_INTEGRATED_GRADIENTS; m++)
-        names.push_back(attributionMethodName(m));
-    names.push_back(kOcclusion);
-    return names;
-}
-
 std::vector<int> predictClasses(const Ptr<Explainer>& explainer, InputArray blob_, OutputArray scoresOut)
 {
-    CV_Assert(!explainer.empty());
+    if (!explainer || explainer->empty())
+        CV_Error(Error::StsNullPtr, "predictClasses: the explainer is empty: load the model with cv::interp::readNet()");
     const Mat blob = blob_.getMat();
     CV_CheckEQ(blob.dims, 4, "predictClasses needs an N x C x H x W input blob");
     return predictClasses(*explainer, *explainer->forward(blob), scoresOut);
@@ -57,64 +47,28 @@ Mat softmaxRows(InputArray scores_)
     return p;
 }
 
-static std::vector<Mat> occlusionMaps(const Ptr<Explainer>& explainer, const Mat& blob,
-                                      const std::vector<Target>& targets, const OcclusionParams& base)
+Attribution attribute(const Ptr<Explainer>& explainer, InputArray blob, const std::vector<Target>& targets,
+                      const AttributionParams& params)
 {
-    const int N = blob.size[0];
-    OcclusionParams params = base;
-    params.allClasses = false;
-    params.classes.clear();
-    std::vector<int> wanted(N);
-    for (int n = 0; n < N; n++)
+    switch (params.method)
     {
-        const Target& t = targets[targets.size() == 1 ? 0 : n];
-        if (t.kind != Target::CLASS)
-            CV_Error(Error::StsBadArg, "occlusion maps a class score: give a class target (" + t.describe() +
-                                       " is not one), or use a gradient method for neurons and channels");
-        if (!t.layer.empty())
-            params.layer = t.layer;
-        wanted[n] = t.index;
-        if (std::find(params.classes.begin(), params.classes.end(), t.index) == params.classes.end())
-            params.classes.push_back(t.index);
+    case ATTRIBUTION_GRADIENT: return gradientSaliency(explainer, blob, targets, params.reduction);
+    case ATTRIBUTION_INPUT_X_GRADIENT: return inputXGradient(explainer, blob, targets, params.reduction);
+    case ATTRIBUTION_GUIDED_BACKPROP: return guidedBackprop(explainer, blob, targets, params.reduction);
+    case ATTRIBUTION_DECONVNET: return deconvnet(explainer, blob, targets, params.reduction);
+    case ATTRIBUTION_GRADCAM: return gradCam(explainer, blob, targets, params.gradCam);
+    case ATTRIBUTION_GUIDED_GRADCAM: return guidedGradCam(explainer, blob, targets, params.gradCam, params.reduction);
+    case ATTRIBUTION_SMOOTHGRAD: return smoothGrad(explainer, blob, targets, params.smoothGrad, params.reduction);
+    case ATTRIBUTION_INTEGRATED_GRADIENTS:
+        return integratedGradients(explainer, blob, targets, params.integratedGradients, params.reduction);
+    case ATTRIBUTION_OCCLUSION:
+        if (!explainer || explainer->empty())
+            CV_Error(Error::StsNullPtr, "occlusion: the explainer is empty: load the model with cv::interp::readNet()");
+        return occlusion(explainer, blob, targets, params.occlusion);
+    default:
+        CV_Error(Error::StsOutOfRange, cv::format("unknown attribution method %d: use one of cv::interp::AttributionMethod",
+                                                  params.method));
     }
-    const std::vector<OcclusionResult> results = Occlusion::create(explainer)->compute(blob, params);
-    std::vector<Mat> maps(N);
-    for (const OcclusionResult& r : results)
-        if (r.sample >= 0 && r.sample < N && r.classIndex == wanted[r.sample])
-            maps[r.sample] = r.map;
-    for (int n = 0; n < N; n++)
-        CV_Assert(!maps[n].empty());
-    return maps;
-}
-
-std::vector<Mat> saliencyMaps(const Ptr<Explainer>& explainer, InputArray blob_, const std::vector<Target>& targets,
-                              const String& method, const SaliencyParams& params)
-{
-    CV_Assert(!explainer.empty());
-    const Mat blob = blob_.getMat();
-    if (blob.dims != 4 || blob.type() != CV_32F)
-        CV_Error(Error::StsBadArg, "saliencyMaps needs an N x C x H x W float32 blob (see Preprocessing::toBlob)");
-    const int N = blob.size[0];
-    if (targets.empty() || (targets.size() != 1 && (int)targets.size() != N))
-        CV_Error(Error::StsBadArg, cv::format("saliencyMaps got %d targets for %d images: give one target, or one "
-                                              "per image", (int)targets.size(), N));
-    if (method == kOcclusion)
-        return occlusionMaps(explainer, blob, targets, params.occlusion);
-    int m = -1;
-    try
-    {
-        m = parseAttributionMethod(method);
-    }
-    catch (const cv::Exception&)
-    {
-        String list;
-        for (const String& s : saliencyMethodNames())
-            list += (list.empty() ? "" : ", ") + s;
-        CV_Error(Error::StsBadArg, "unknown saliency method '" + method + "': use one of " + list);
-    }
-    AttributionParams p = params.attribution;
-    p.method = m;
-    return attribute(explainer, blob, targets, p).maps;
 }
 
 }  // namespace interp

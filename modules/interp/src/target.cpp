@@ -156,8 +156,6 @@ int Explainer::targetLayer(const Target& t) const
     return graph().require(t.layer);
 }
 
-namespace {
-
 //! The targets acting on sample n (see Target: one per sample, or each on its `sample`).
 std::vector<const Target*> targetsOf(const std::vector<Target>& targets, int N, int n)
 {
@@ -195,6 +193,9 @@ void checkTargets(const std::vector<Target>& targets, int N)
             CV_Error(Error::StsBadArg, "target '" + t.describe() + "' has a non-finite weight");
     }
 }
+
+namespace {
+
 
 //! One sample's output of a layer, and what a target needs to know about its shape.
 struct SampleOutput

@@ -159,7 +159,7 @@ TEST(Interp_AttributionEvaluation, cascading_randomization_changes_gradient_and_
     {
         ci::AttributionParams p;
         p.method = method;
-        ci::RandomizationResult r = ci::cascadingRandomization(info.model, info.config, blob, targets, p, 1);
+        ci::RandomizationResult r = ci::cascadingRandomization(ex, blob, targets, p, 1);
         const std::string name = ci::attributionMethodName(method);
         // AlexNet: fc8, fc7, fc6, conv5 ... conv1 all have weights the forward pass reads after loading
         ASSERT_EQ(r.layers.size(), 8u) << name;

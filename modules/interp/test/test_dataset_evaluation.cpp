@@ -73,9 +73,11 @@ TEST(Interp_DatasetEvaluation, ground_truth_bad_inputs)
     EvaluationParams p;
     p.methods = { "gradient" };
     p.metrics = { "mass" };
+    const ModelInfo info = embeddedModel("resnet_fmnist");
+    const cv::Ptr<Explainer> ex = readNet(info.model);
     try
     {
-        evaluateSaliency(embeddedModel("resnet_fmnist"), s, p);
+        evaluateSaliency(ex, info, s, p);
         ADD_FAILURE() << "a mask of the wrong size was accepted";
     }
     catch (const cv::Exception& e)
@@ -83,11 +85,12 @@ TEST(Interp_DatasetEvaluation, ground_truth_bad_inputs)
         EXPECT_NE(e.err.find("must have its image's size"), std::string::npos) << e.err;
     }
     p.methods = { "gradient++" };
-    EXPECT_THROW(evaluateSaliency(embeddedModel("resnet_fmnist"), s, p), cv::Exception);
+    EXPECT_THROW(evaluateSaliency(ex, info, s, p), cv::Exception);
     p.methods = { "gradient" };
     p.metrics = { "accuracy" };
-    EXPECT_THROW(evaluateSaliency(embeddedModel("resnet_fmnist"), s, p), cv::Exception);
-    EXPECT_THROW(evaluateSaliency(embeddedModel("resnet_fmnist"), GroundTruthSet(), EvaluationParams()), cv::Exception);
+    EXPECT_THROW(evaluateSaliency(ex, info, s, p), cv::Exception);
+    EXPECT_THROW(evaluateSaliency(ex, info, GroundTruthSet(), EvaluationParams()), cv::Exception);
+    EXPECT_THROW(evaluateSaliency(cv::Ptr<Explainer>(), info, s, EvaluationParams()), cv::Exception);
     // A labels.csv without the needed columns is an error, not silently ignored.
     std::ofstream(dir + "/labels.csv") << "name,class\na.png,3\n";
     EXPECT_THROW(readGroundTruth(dir), cv::Exception);
@@ -139,15 +142,15 @@ TEST(Interp_DatasetEvaluation, perfect_inverted_and_random_maps)
     ASSERT_EQ(cls, 1) << "resnet_fmnist should recognise the trousers of scene_000";
     PerturbationParams pp;
     pp.steps = 16;
-    const double delPerfect = deletionCurve(ex, blob, perfect + 1e-3 * noise, cls, pp).auc;
-    const double delInverted = deletionCurve(ex, blob, inverted + 1e-3 * noise, cls, pp).auc;
-    const double insPerfect = insertionCurve(ex, blob, perfect + 1e-3 * noise, cls, pp).auc;
-    const double insInverted = insertionCurve(ex, blob, inverted + 1e-3 * noise, cls, pp).auc;
+    const double delPerfect = deletionCurve(ex, blob, Target::classScore(cls), perfect + 1e-3 * noise, pp).auc;
+    const double delInverted = deletionCurve(ex, blob, Target::classScore(cls), inverted + 1e-3 * noise, pp).auc;
+    const double insPerfect = insertionCurve(ex, blob, Target::classScore(cls), perfect + 1e-3 * noise, pp).auc;
+    const double insInverted = insertionCurve(ex, blob, Target::classScore(cls), inverted + 1e-3 * noise, pp).auc;
     EXPECT_LT(delPerfect, delInverted - 0.2);
     EXPECT_GT(insPerfect, insInverted + 0.2);
 }
 
-//! Scores computed by evaluateSaliency() equal the metrics applied by hand to saliencyMaps() of the same images.
+//! Scores computed by evaluateSaliency() equal the metrics applied by hand to the maps of the same images.
 TEST(Interp_DatasetEvaluation, per_image_scores_match_the_metrics)
 {
     const ModelInfo info = embeddedModel("resnet_fmnist");
@@ -156,7 +159,7 @@ TEST(Interp_DatasetEvaluation, per_image_scores_match_the_metrics)
     p.methods = { "gradcam" };
     p.metrics = { "pointing", "mass", "iou" };
     p.batchSize = 2;  // crosses batch boundaries
-    const EvaluationReport r = evaluateSaliency(info, s, p);
+    const EvaluationReport r = evaluateSaliency(readNet(info.model, info.config), info, s, p);
     ASSERT_EQ(r.methods.size(), 1u);
     const MethodEvaluation m = r.method("gradcam");
     ASSERT_EQ(m.mass.size(), 5u);
@@ -170,7 +173,7 @@ TEST(Interp_DatasetEvaluation, per_image_scores_match_the_metrics)
         const cv::Mat blob = info.preprocessing.toBlob(std::vector<cv::Mat>{ img });
         const int cls = predictClasses(ex, blob)[0];
         EXPECT_EQ(r.predictions[i], cls);
-        const cv::Mat map = saliencyMaps(ex, blob, { Target::classScore(cls) }, "gradcam")[0];
+        const cv::Mat map = gradCam(ex, blob, { Target::classScore(cls) }).maps[0];
         EXPECT_NEAR(m.mass[i], saliencyMassInMask(map, mask), 1e-6);
         EXPECT_EQ(m.pointing[i], pointingGameHit(map, mask) ? 1.0 : 0.0);
         cv::Mat seg;
@@ -219,7 +222,7 @@ TEST_P(Interp_DatasetEvaluation_IoU, best_method_reaches_0_6)
     EvaluationParams p;
     p.methods = { "gradient", "input-x-gradient", "guided", "gradcam", "guided-gradcam" };
     p.metrics = { "iou", "pointing" };
-    const EvaluationReport r = evaluateSaliency(info, s, p);
+    const EvaluationReport r = evaluateSaliency(readNet(info.model, info.config), info, s, p);
     std::cout << r.table() << std::flush;
     double best = 0;
     for (const MethodEvaluation& m : r.methods)
@@ -240,8 +243,9 @@ TEST(Interp_DatasetEvaluation, shortcut_twin_looks_at_the_background)
     EvaluationParams p;
     p.methods = { "gradient", "gradcam" };
     p.metrics = { "mass", "pointing" };
-    const EvaluationReport clean = evaluateSaliency(embeddedModel("resnet_fmnist"), s, p);
-    const EvaluationReport twin = evaluateSaliency(embeddedModel("resnet_shortcut"), s, p);
+    const ModelInfo cleanInfo = embeddedModel("resnet_fmnist"), twinInfo = embeddedModel("resnet_shortcut");
+    const EvaluationReport clean = evaluateSaliency(readNet(cleanInfo.model), cleanInfo, s, p);
+    const EvaluationReport twin = evaluateSaliency(readNet(twinInfo.model), twinInfo, s, p);
     std::cout << "resnet_fmnist:\n" << clean.table() << "resnet_shortcut:\n" << twin.table() << std::flush;
     for (const char* m : { "gradient", "gradcam" })
     {

@@ -10,6 +10,8 @@
 namespace opencv_test {
 namespace {
 
+using cv::interp::Target;
+
 using cv::interp::PerturbationParams;
 
 TEST(Interp_Evaluation, mass_in_mask_by_hand)
@@ -68,7 +70,7 @@ TEST(Interp_Evaluation, deletion_follows_the_removed_contributions)
     p.steps = 16;
     p.probability = false;
     p.deletionBaseline = cv::interp::PERTURB_ZERO;
-    cv::interp::PerturbationCurve c = cv::interp::deletionCurve(ex, x, map, 0, p);
+    cv::interp::PerturbationCurve c = cv::interp::deletionCurve(ex, x, Target::classScore(0), map, p);
     ASSERT_EQ(c.scores.size(), 17u);
     // expected: after k deletions (largest contribution first) the logit is the sum of the rest
     std::vector<double> sorted = contrib;
@@ -87,13 +89,13 @@ TEST(Interp_Evaluation, deletion_follows_the_removed_contributions)
     EXPECT_NEAR(c.auc, auc, 1e-4);
     // insertion into a zero image is the mirror image
     p.insertionBaseline = cv::interp::PERTURB_ZERO;
-    cv::interp::PerturbationCurve ins = cv::interp::insertionCurve(ex, x, map, 0, p);
+    cv::interp::PerturbationCurve ins = cv::interp::insertionCurve(ex, x, Target::classScore(0), map, p);
     EXPECT_NEAR(ins.scores[0], 0.0, 1e-5);
     EXPECT_NEAR(ins.scores[1], sorted[0], 1e-4);
     EXPECT_NEAR(ins.scores[16], std::accumulate(contrib.begin(), contrib.end(), 0.0), 1e-4);
     // a faithful map deletes faster and inserts faster than its inverse
-    cv::interp::PerturbationCurve cInv = cv::interp::deletionCurve(ex, x, -map, 0, p);
-    cv::interp::PerturbationCurve iInv = cv::interp::insertionCurve(ex, x, -map, 0, p);
+    cv::interp::PerturbationCurve cInv = cv::interp::deletionCurve(ex, x, Target::classScore(0), -map, p);
+    cv::interp::PerturbationCurve iInv = cv::interp::insertionCurve(ex, x, Target::classScore(0), -map, p);
     EXPECT_LT(c.auc, cInv.auc);
     EXPECT_GT(ins.auc, iInv.auc);
 }
@@ -114,10 +116,10 @@ TEST(Interp_Evaluation, batched_curves_equal_step_by_step)
         for (int base : { cv::interp::PERTURB_ZERO, cv::interp::PERTURB_BLUR, cv::interp::PERTURB_MEAN })
         {
             one.deletionBaseline = many.deletionBaseline = one.insertionBaseline = many.insertionBaseline = base;
-            cv::interp::PerturbationCurve a = cv::interp::deletionCurve(ex, x, map, 0, one);
-            cv::interp::PerturbationCurve b = cv::interp::deletionCurve(ex, x, map, 0, many);
-            cv::interp::PerturbationCurve c = cv::interp::insertionCurve(ex, x, map, 0, one);
-            cv::interp::PerturbationCurve d = cv::interp::insertionCurve(ex, x, map, 0, many);
+            cv::interp::PerturbationCurve a = cv::interp::deletionCurve(ex, x, Target::classScore(0), map, one);
+            cv::interp::PerturbationCurve b = cv::interp::deletionCurve(ex, x, Target::classScore(0), map, many);
+            cv::interp::PerturbationCurve c = cv::interp::insertionCurve(ex, x, Target::classScore(0), map, one);
+            cv::interp::PerturbationCurve d = cv::interp::insertionCurve(ex, x, Target::classScore(0), map, many);
             for (int k = 0; k <= 10; k++)
             {
                 EXPECT_EQ(a.scores[k], b.scores[k]) << "deletion step " << k;
@@ -136,15 +138,16 @@ TEST(Interp_Evaluation, curves_bad_inputs)
     cv::Mat x = interp_test::randomBlob({ 1, 1, 4, 4 }, -1, 1, 3);
     cv::Mat two = interp_test::randomBlob({ 2, 1, 4, 4 }, -1, 1, 3);
     cv::Mat map = cv::Mat::ones(4, 4, CV_32F);
-    EXPECT_THROW(cv::interp::deletionCurve(ex, two, map, 0), cv::Exception);
-    EXPECT_THROW(cv::interp::deletionCurve(ex, x, cv::Mat(), 0), cv::Exception);
-    EXPECT_THROW(cv::interp::deletionCurve(ex, x, map, 5), cv::Exception);
+    EXPECT_THROW(cv::interp::deletionCurve(ex, two, Target::classScore(0), map), cv::Exception);
+    EXPECT_THROW(cv::interp::deletionCurve(ex, x, Target::classScore(0), cv::Mat()), cv::Exception);
+    EXPECT_THROW(cv::interp::deletionCurve(ex, x, Target::classScore(5), map), cv::Exception);
+    EXPECT_THROW(cv::interp::deletionCurve(ex, x, Target::channel("any", 0), map), cv::Exception);  // not a class
     PerturbationParams p;
     p.steps = 0;
-    EXPECT_THROW(cv::interp::insertionCurve(ex, x, map, 0, p), cv::Exception);
+    EXPECT_THROW(cv::interp::insertionCurve(ex, x, Target::classScore(0), map, p), cv::Exception);
     p = PerturbationParams();
     p.deletionBaseline = 9;
-    EXPECT_THROW(cv::interp::deletionCurve(ex, x, map, 0, p), cv::Exception);
+    EXPECT_THROW(cv::interp::deletionCurve(ex, x, Target::classScore(0), map, p), cv::Exception);
 }
 
 }  // namespace

@@ -18,7 +18,9 @@ namespace {
 
 using cv::interp::Occlusion;
 using cv::interp::OcclusionParams;
-using cv::interp::OcclusionResult;
+using cv::interp::OcclusionScores;
+using cv::interp::Attribution;
+using cv::interp::Target;
 
 //! max |a - b| / max |b|: the "relative" tolerance of the grids.
 double relMax(const cv::Mat& a, const cv::Mat& b)
@@ -60,39 +62,26 @@ void expectEnginesAgree(const cv::Ptr<cv::interp::Explainer>& ex, const cv::Mat&
                         const std::string& what, double tol = 1e-5, bool logitsOnly = false)
 {
     cv::Ptr<Occlusion> occ = Occlusion::create(ex);
-    p.allClasses = true;
     for (int score : { cv::interp::OCCLUSION_SCORE_LOGIT, cv::interp::OCCLUSION_SCORE_PROB })
     {
         if (logitsOnly && score != cv::interp::OCCLUSION_SCORE_LOGIT)
             continue;
         p.score = score;
         p.engine = cv::interp::OCCLUSION_ENGINE_BATCHED;
-        std::vector<OcclusionResult> b = occ->compute(input, p);
+        const OcclusionScores b = occ->scores(input, "", p);
         p.engine = cv::interp::OCCLUSION_ENGINE_INCREMENTAL;
-        std::vector<OcclusionResult> i = occ->compute(input, p);
-        ASSERT_EQ(b.size(), i.size());
-        ASSERT_FALSE(b.empty());
-        for (size_t k = 0; k < b.size(); k++)
-        {
-            ASSERT_EQ(b[k].engine, cv::interp::OCCLUSION_ENGINE_BATCHED);
-            ASSERT_EQ(i[k].engine, cv::interp::OCCLUSION_ENGINE_INCREMENTAL);
-            ASSERT_EQ(b[k].classIndex, i[k].classIndex);
-            ASSERT_EQ(b[k].scores.size(), i[k].scores.size());
-        }
+        const OcclusionScores i = occ->scores(input, "", p);
+        ASSERT_EQ(b.engine, cv::interp::OCCLUSION_ENGINE_BATCHED);
+        ASSERT_EQ(i.engine, cv::interp::OCCLUSION_ENGINE_INCREMENTAL);
+        ASSERT_EQ(b.scores.dims, 4);
+        ASSERT_EQ(cv::dnn::MatShape(b.scores.size.p, b.scores.size.p + 4), cv::dnn::MatShape(i.scores.size.p, i.scores.size.p + 4));
+        ASSERT_GT(b.scores.total(), 0u);
         // one tolerance over all classes of a sample (probabilities of unlikely classes are tiny)
         const int N = input.size[0];
         for (int n = 0; n < N; n++)
         {
-            std::vector<cv::Mat> gb, gi;
-            for (size_t k = 0; k < b.size(); k++)
-                if (b[k].sample == n)
-                {
-                    gb.push_back(b[k].scores.reshape(1, 1));
-                    gi.push_back(i[k].scores.reshape(1, 1));
-                }
-            cv::Mat mb, mi;
-            cv::hconcat(gb, mb);
-            cv::hconcat(gi, mi);
+            const int per = (int)(b.scores.total() / N);
+            const cv::Mat mb(1, per, CV_32F, (void*)b.scores.ptr<float>(n)), mi(1, per, CV_32F, (void*)i.scores.ptr<float>(n));
             EXPECT_LE(relMax(mi, mb), tol) << what << ", sample " << n << ", window " << p.window << ", stride "
                                            << p.stride << (score ? ", logits" : ", probabilities");
         }
@@ -213,8 +202,7 @@ PointingGame occlusionPointingGame(const std::string& model, int every, int fill
     p.fill = fill;
     if (fill == cv::interp::OCCLUSION_FILL_COLOR)  // mid grey, the lecture's square
         p.fillColor = cv::interp::occlusionFillColor(info.preprocessing, cv::Scalar::all(127.5));
-    // batches of scenes, every class (free), then each scene's true class
-    p.allClasses = true;
+    // batches of scenes, each scene's true class
     PointingGame g;
     for (size_t b0 = 0; b0 < scenes.size(); b0 += 20)
     {
@@ -225,14 +213,15 @@ PointingGame occlusionPointingGame(const std::string& model, int every, int fill
             masks.push_back(cv::imread(dir + "masks/" + scenes[i].first, cv::IMREAD_GRAYSCALE));
             CV_Assert(!imgs.back().empty() && !masks.back().empty());
         }
-        for (const OcclusionResult& res : occ->compute(info.preprocessing.toBlob(imgs), p))
+        std::vector<Target> targets;
+        for (size_t n = 0; n < imgs.size(); n++)
+            targets.push_back(Target::classScore(scenes[b0 + n].second));
+        const Attribution res = occ->compute(info.preprocessing.toBlob(imgs), targets, p);
+        for (size_t n = 0; n < imgs.size(); n++)
         {
-            const size_t n = (size_t)res.sample;
-            if (res.classIndex != scenes[b0 + n].second)
-                continue;
             g.scenes++;
             cv::Point peak;
-            cv::minMaxLoc(info.preprocessing.mapToImage(res.map, imgs[n].size()), nullptr, nullptr, nullptr, &peak);
+            cv::minMaxLoc(info.preprocessing.mapToImage(res.maps[n], imgs[n].size()), nullptr, nullptr, nullptr, &peak);
             g.hits += masks[n].at<uchar>(peak) > 0;
             g.maskFraction += cv::countNonZero(masks[n]) / (double)masks[n].total();
         }
@@ -328,7 +317,6 @@ TEST(Interp_Occlusion, grids_match_pytorch)
         OcclusionParams p;
         p.window = (int)c["window"];
         p.stride = (int)c["stride"];
-        p.allClasses = true;
         if (fill == "constant")
         {
             p.fill = cv::interp::OCCLUSION_FILL_CONSTANT;
@@ -356,21 +344,17 @@ TEST(Interp_Occlusion, grids_match_pytorch)
                 {
                     p.engine = engine;
                     p.score = score;
-                    std::vector<OcclusionResult> r = occ->compute(m.input, p);
-                    ASSERT_EQ((int)r.size(), N * K);
+                    const OcclusionScores r = occ->scores(m.input, "", p);
+                    ASSERT_EQ(r.scores.dims, 4);
+                    ASSERT_EQ(r.scores.size[0], N);
+                    ASSERT_EQ(r.scores.size[1], K);
+                    ASSERT_EQ(r.rows, rows);
+                    ASSERT_EQ(r.cols, cols);
                     const cv::Mat& ref = score == cv::interp::OCCLUSION_SCORE_LOGIT ? logits : probs;
                     for (int n = 0; n < N; n++)
                     {
-                        cv::Mat ours(K, rows * cols, CV_32F), theirs(K, rows * cols, CV_32F, (void*)ref.ptr<float>(n));
-                        for (int k = 0; k < K; k++)
-                        {
-                            const OcclusionResult& res = r[n * K + k];
-                            ASSERT_EQ(res.sample, n);
-                            ASSERT_EQ(res.classIndex, k);
-                            ASSERT_EQ(res.scores.rows, rows);
-                            ASSERT_EQ(res.scores.cols, cols);
-                            res.scores.reshape(1, 1).copyTo(ours.row(k));
-                        }
+                        const cv::Mat ours(K, rows * cols, CV_32F, (void*)r.scores.ptr<float>(n));
+                        const cv::Mat theirs(K, rows * cols, CV_32F, (void*)ref.ptr<float>(n));
                         EXPECT_LE(relMax(ours, theirs), 1e-4)
                             << m.name << " " << fill << " window " << p.window << " stride " << p.stride << " sample "
                             << n << (engine == cv::interp::OCCLUSION_ENGINE_BATCHED ? " batched" : " incremental")
@@ -554,25 +538,30 @@ TEST(Interp_Occlusion, hand_computed_grid_drop_and_map)
             p.window = k;
             p.stride = s;
             p.fillValue = fillValue;
-            p.classes = { 0, 1 };
             p.engine = engine;
             p.score = score;
-            std::vector<OcclusionResult> r = cv::interp::occlusion(ex, x, p);
-            ASSERT_EQ(r.size(), 2u);
+            EXPECT_EQ(Occlusion::create(ex)->engineFor(x, p), engine);
             // positions y = 0, 2 (2 + 3 <= 6; 4 + 3 > 6) and x = 0, 2, 4
             const int rows = 2, cols = 3;
             auto scoreOf = [&](double m, int cls) {
                 const double z = cls == 0 ? m : -m;
                 return score == cv::interp::OCCLUSION_SCORE_LOGIT ? z : 1.0 / (1.0 + std::exp(-2 * z));
             };
+            // a weighted sum of both classes' scores is scored as that sum
+            const Attribution both = cv::interp::occlusion(ex, x, { Target::classScore(0).forSample(0),
+                                                                    Target::classScore(1).forSample(0) }, p);
+            ASSERT_EQ(both.layerMaps.size(), 1u);
             for (int cls = 0; cls < 2; cls++)
             {
-                const OcclusionResult& res = r[cls];
-                EXPECT_EQ(res.engine, engine);
-                EXPECT_EQ(res.classIndex, cls);
-                EXPECT_NEAR(res.baseline, scoreOf(mean, cls), 1e-6);
-                ASSERT_EQ(res.scores.rows, rows);
-                ASSERT_EQ(res.scores.cols, cols);
+                const Attribution res = cv::interp::occlusion(ex, x, { Target::classScore(cls) }, p);
+                EXPECT_EQ(res.method, cv::interp::ATTRIBUTION_OCCLUSION);
+                ASSERT_EQ(res.scores.size(), 1u);
+                ASSERT_EQ(res.maps.size(), 1u);
+                ASSERT_EQ(res.layerMaps.size(), 1u);
+                EXPECT_NEAR(res.scores[0], scoreOf(mean, cls), 1e-6);
+                const cv::Mat& grid = res.layerMaps[0];
+                ASSERT_EQ(grid.rows, rows);
+                ASSERT_EQ(grid.cols, cols);
                 cv::Mat expectedDrop(rows, cols, CV_64F);
                 for (int i = 0; i < rows; i++)
                     for (int j = 0; j < cols; j++)
@@ -582,13 +571,16 @@ TEST(Interp_Occlusion, hand_computed_grid_drop_and_map)
                             for (int xx = j * s; xx < j * s + k; xx++)
                                 sum += x.ptr<float>()[yy * W + xx];
                         const double m = mean + (k * k * fillValue - sum) / (H * W);
-                        EXPECT_NEAR(res.scores.at<float>(i, j), scoreOf(m, cls), 1e-6) << i << "," << j;
-                        EXPECT_NEAR(res.drop.at<float>(i, j), scoreOf(mean, cls) - scoreOf(m, cls), 1e-6);
+                        EXPECT_NEAR(grid.at<float>(i, j), scoreOf(m, cls), 1e-6) << i << "," << j;
+                        EXPECT_NEAR(both.layerMaps[0].at<float>(i, j), scoreOf(m, 0) + scoreOf(m, 1), 1e-6);
                         expectedDrop.at<double>(i, j) = scoreOf(mean, cls) - scoreOf(m, cls);
                     }
                 // per pixel: the mean drop of the windows covering it; row 5 and column 7 are never covered
-                ASSERT_EQ(res.map.rows, H);
-                ASSERT_EQ(res.map.cols, W);
+                const cv::Mat& map = res.maps[0];
+                ASSERT_EQ(map.rows, H);
+                ASSERT_EQ(map.cols, W);
+                ASSERT_EQ(res.attribution.dims, 4);
+                EXPECT_EQ(cv::norm(res.attribution.reshape(1, H), map, cv::NORM_INF), 0.0);
                 for (int yy = 0; yy < H; yy++)
                     for (int xx = 0; xx < W; xx++)
                     {
@@ -601,7 +593,7 @@ TEST(Interp_Occlusion, hand_computed_grid_drop_and_map)
                                     sum += expectedDrop.at<double>(i, j);
                                     n++;
                                 }
-                        EXPECT_NEAR(res.map.at<float>(yy, xx), n ? sum / n : 0.0, 1e-6) << yy << "," << xx;
+                        EXPECT_NEAR(map.at<float>(yy, xx), n ? sum / n : 0.0, 1e-6) << yy << "," << xx;
                     }
             }
         }
@@ -654,34 +646,35 @@ TEST(Interp_Occlusion, bad_parameters_raise_clear_errors)
     const int H = m.input.size[2];
     OcclusionParams p;
     p.window = H + 1;
-    std::string e = errorOf([&]() { occ->compute(m.input, p); });
+    std::string e = errorOf([&]() { occ->compute(m.input, {}, p); });
     EXPECT_NE(e.find("larger than the input"), std::string::npos) << e;
     p = OcclusionParams();
     p.stride = 0;
-    e = errorOf([&]() { occ->compute(m.input, p); });
+    e = errorOf([&]() { occ->compute(m.input, {}, p); });
     EXPECT_NE(e.find("stride must be a positive"), std::string::npos) << e;
     p = OcclusionParams();
     p.window = 0;
-    e = errorOf([&]() { occ->compute(m.input, p); });
+    e = errorOf([&]() { occ->compute(m.input, {}, p); });
     EXPECT_NE(e.find("window must be at least 1"), std::string::npos) << e;
     p = OcclusionParams();
     p.fill = cv::interp::OCCLUSION_FILL_COLOR;
     p.fillColor = { 0.f, 1.f };
-    e = errorOf([&]() { occ->compute(m.input, p); });
+    e = errorOf([&]() { occ->compute(m.input, {}, p); });
     EXPECT_NE(e.find("has 2 value(s) but the input has 3 channels"), std::string::npos) << e;
     p = OcclusionParams();
-    p.classes = { 10 };
-    e = errorOf([&]() { occ->compute(m.input, p); });
+    e = errorOf([&]() { occ->compute(m.input, { Target::classScore(10) }, p); });
     EXPECT_NE(e.find("class 10 does not exist"), std::string::npos) << e;
-    p = OcclusionParams();
-    p.layer = "no_such_layer";
-    e = errorOf([&]() { occ->compute(m.input, p); });
+    e = errorOf([&]() { occ->compute(m.input, { Target::classScore(0, "no_such_layer") }, p); });
     EXPECT_NE(e.find("unknown layer 'no_such_layer'"), std::string::npos) << e;
+    e = errorOf([&]() { occ->compute(m.input, { Target::channel("no_such_layer", 0) }, p); });
+    EXPECT_NE(e.find("occlusion maps class scores"), std::string::npos) << e;
+    e = errorOf([&]() { occ->compute(m.input, { Target::classScore(0), Target::classScore(1), Target::classScore(2) }, p); });
+    EXPECT_NE(e.find("targets for a batch"), std::string::npos) << e;
     p = OcclusionParams();
-    e = errorOf([&]() { occ->compute(cv::Mat(31, 31, CV_32F, cv::Scalar(0)), p); });
+    e = errorOf([&]() { occ->compute(cv::Mat(31, 31, CV_32F, cv::Scalar(0)), {}, p); });
     EXPECT_NE(e.find("N x C x H x W float32 blob"), std::string::npos) << e;
     p.fill = 7;
-    e = errorOf([&]() { occ->compute(m.input, p); });
+    e = errorOf([&]() { occ->compute(m.input, {}, p); });
     EXPECT_NE(e.find("unknown occlusion fill 7"), std::string::npos) << e;
 }
 
@@ -697,7 +690,7 @@ TEST(Interp_Occlusion, progress_is_reported_and_can_cancel)
         p.batchSize = 16;   // several batches
         p.engine = engine;
         std::vector<std::pair<int, int> > calls;
-        occ->compute(m.input, p, [&](int done, int total) {
+        occ->compute(m.input, {}, p, [&](int done, int total) {
             calls.push_back(std::make_pair(done, total));
             return true;
         });
@@ -712,7 +705,7 @@ TEST(Interp_Occlusion, progress_is_reported_and_can_cancel)
         }
         EXPECT_EQ(calls.back().first, 196);
         int n = 0;
-        std::string e = errorOf([&]() { occ->compute(m.input, p, [&](int, int) { return ++n < 2; }); });
+        std::string e = errorOf([&]() { occ->compute(m.input, {}, p, [&](int, int) { return ++n < 2; }); });
         EXPECT_NE(e.find("cancelled"), std::string::npos) << e;
         EXPECT_EQ(n, 2);
     }
@@ -726,20 +719,17 @@ TEST(Interp_Occlusion, network_without_captured_parameters_uses_batched_engine)
     p.window = 7;
     p.stride = 6;
     p.engine = cv::interp::OCCLUSION_ENGINE_INCREMENTAL;
-    std::string e = errorOf([&]() { cv::interp::occlusion(plain, m.input, p); });
+    std::string e = errorOf([&]() { cv::interp::occlusion(plain, m.input, {}, p); });
     EXPECT_NE(e.find("cv::interp::readNet()"), std::string::npos) << e;
     p.engine = cv::interp::OCCLUSION_ENGINE_AUTO;
-    std::vector<OcclusionResult> a = cv::interp::occlusion(plain, m.input, p);
-    ASSERT_FALSE(a.empty());
-    EXPECT_EQ(a[0].engine, cv::interp::OCCLUSION_ENGINE_BATCHED);
-    std::vector<OcclusionResult> b = cv::interp::occlusion(cv::interp::readNet(m.model), m.input, p);
-    EXPECT_EQ(b[0].engine, cv::interp::OCCLUSION_ENGINE_INCREMENTAL);
-    ASSERT_EQ(a.size(), b.size());
-    for (size_t i = 0; i < a.size(); i++)
-    {
-        EXPECT_EQ(a[i].classIndex, b[i].classIndex);
-        EXPECT_LE(relMax(a[i].scores, b[i].scores), 1e-5);
-    }
+    const cv::Ptr<cv::interp::Explainer> loaded = cv::interp::readNet(m.model);
+    EXPECT_EQ(Occlusion::create(plain)->engineFor(m.input, p), cv::interp::OCCLUSION_ENGINE_BATCHED);
+    EXPECT_EQ(Occlusion::create(loaded)->engineFor(m.input, p), cv::interp::OCCLUSION_ENGINE_INCREMENTAL);
+    const OcclusionScores a = Occlusion::create(plain)->scores(m.input, "", p);
+    EXPECT_EQ(a.engine, cv::interp::OCCLUSION_ENGINE_BATCHED);
+    const OcclusionScores b = Occlusion::create(loaded)->scores(m.input, "", p);
+    EXPECT_EQ(b.engine, cv::interp::OCCLUSION_ENGINE_INCREMENTAL);
+    EXPECT_LE(relMax(a.scores, b.scores), 1e-5);
 }
 
 //! One Occlusion object serving several threads at once gives each the same answer as alone.
@@ -750,22 +740,22 @@ TEST(Interp_Occlusion, concurrent_calls_agree)
     OcclusionParams p;
     p.window = 7;
     p.stride = 3;
-    const std::vector<OcclusionResult> alone = occ->compute(m.input, p);
-    std::vector<std::vector<OcclusionResult> > got(4);
+    const Attribution alone = occ->compute(m.input, {}, p);
+    std::vector<Attribution> got(4);
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; t++)
         threads.emplace_back([&, t]() {
             OcclusionParams q = p;
             q.engine = t % 2 ? cv::interp::OCCLUSION_ENGINE_BATCHED : cv::interp::OCCLUSION_ENGINE_INCREMENTAL;
-            got[t] = occ->compute(m.input, q);
+            got[t] = occ->compute(m.input, {}, q);
         });
     for (std::thread& t : threads)
         t.join();
     for (int t = 0; t < 4; t++)
     {
-        ASSERT_EQ(got[t].size(), alone.size());
-        for (size_t i = 0; i < alone.size(); i++)
-            EXPECT_LE(relMax(got[t][i].scores, alone[i].scores), 1e-5) << "thread " << t;
+        ASSERT_EQ(got[t].layerMaps.size(), alone.layerMaps.size());
+        for (size_t i = 0; i < alone.layerMaps.size(); i++)
+            EXPECT_LE(relMax(got[t].layerMaps[i], alone.layerMaps[i]), 1e-5) << "thread " << t;
     }
 }
 

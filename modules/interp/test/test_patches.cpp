@@ -176,7 +176,7 @@ TEST(Interp_Patches, top_k_equals_brute_force)
     {
         PatchMiningParams p = defaultParams();
         p.onePerImage = onePerImage;
-        PatchMiningResult r = cv::interp::minePatches(info, files, p);
+        PatchMiningResult r = cv::interp::minePatches(cv::interp::readNet(info.model, info.config), info, files, p);
         EXPECT_EQ(r.imagesProcessed, 11);
         EXPECT_EQ(r.imagesSkipped, 1);
         ASSERT_EQ(r.skippedFiles.size(), 1u);
@@ -223,7 +223,7 @@ TEST(Interp_Patches, every_value_is_bit_exact)
     p.layers = { "conv1" };
     p.topK = 5 * 16 * 16;
     p.batchSize = 2;
-    const PatchMiningResult r = cv::interp::minePatches(info, files, p);
+    const PatchMiningResult r = cv::interp::minePatches(cv::interp::readNet(info.model, info.config), info, files, p);
     std::vector<cv::Mat> imgs;
     for (const cv::String& f : files)
         imgs.push_back(cv::imread(f));
@@ -265,7 +265,7 @@ TEST(Interp_Patches, merged_shards_equal_single_run)
         PatchMiningParams p = defaultParams();
         p.onePerImage = onePerImage;
         p.topK = 4;
-        const PatchMiningResult single = cv::interp::minePatches(info, files, p);
+        const PatchMiningResult single = cv::interp::minePatches(cv::interp::readNet(info.model, info.config), info, files, p);
         // JSON round trip is exact
         const std::string path = cv::tempfile(".json");
         cv::interp::writePatchResult(path, single);
@@ -285,7 +285,7 @@ TEST(Interp_Patches, merged_shards_equal_single_run)
             ps.shardIndex = s;
             ps.shardCount = 3;
             ps.batchSize = 3;
-            PatchMiningResult part = cv::interp::minePatches(info, files, ps);
+            PatchMiningResult part = cv::interp::minePatches(cv::interp::readNet(info.model, info.config), info, files, ps);
             EXPECT_FALSE(part.complete());
             processed += part.imagesProcessed;
             cv::interp::writePatchResult(path, part);
@@ -362,7 +362,7 @@ TEST(Interp_Patches, patch_crops_match_receptive_fields)
     p.channels = { 1, 4, 7 };
     p.topK = 3;
     p.batchSize = 4;
-    PatchMiningResult res = cv::interp::minePatches(info, files, p);
+    PatchMiningResult res = cv::interp::minePatches(cv::interp::readNet(info.model, info.config), info, files, p);
     cv::interp::PatchGridParams gp;
     gp.labels = false;
     gp.gap = 3;
@@ -437,7 +437,7 @@ TEST(Interp_Patches, mined_values_are_the_layers_true_outputs)
     p.onePerImage = true;
     p.topK = 8;
     p.batchSize = 4;
-    const PatchMiningResult r = cv::interp::minePatches(info, files, p);
+    const PatchMiningResult r = cv::interp::minePatches(cv::interp::readNet(info.model, info.config), info, files, p);
     cv::Ptr<cv::interp::Explainer> ex = cv::interp::readNet(info.model);
     std::vector<cv::Mat> imgs;
     for (const cv::String& f : files)
@@ -470,7 +470,7 @@ TEST(Interp_Patches, bad_inputs_are_reported_clearly)
     auto expectError = [&](const std::vector<cv::String>& images, const PatchMiningParams& p, const std::string& needle) {
         try
         {
-            cv::interp::minePatches(info, images, p);
+            cv::interp::minePatches(cv::interp::readNet(info.model, info.config), info, images, p);
             ADD_FAILURE() << "expected an error containing '" << needle << "'";
         }
         catch (const cv::Exception& e)
@@ -499,7 +499,7 @@ TEST(Interp_Patches, bad_inputs_are_reported_clearly)
     bad.addRaw("a.png", "x");
     bad.addRaw("b.jpg", "");
     PatchMiningParams ok = defaultParams();
-    PatchMiningResult r = cv::interp::minePatches(info, cv::interp::listImages(bad.dir), ok);
+    PatchMiningResult r = cv::interp::minePatches(cv::interp::readNet(info.model, info.config), info, cv::interp::listImages(bad.dir), ok);
     EXPECT_EQ(r.imagesProcessed, 0);
     EXPECT_EQ(r.imagesSkipped, 2);
     EXPECT_TRUE(r.patches.empty());
@@ -519,7 +519,7 @@ TEST(Interp_Patches, bad_inputs_are_reported_clearly)
     EXPECT_THROW(cv::interp::readPatchResult("/nonexistent/result.json"), cv::Exception);
     // rendering a layer that was not mined
     cv::Ptr<cv::interp::Explainer> ex = cv::interp::readNet(info.model);
-    PatchMiningResult mined = cv::interp::minePatches(info, files, defaultParams());
+    PatchMiningResult mined = cv::interp::minePatches(cv::interp::readNet(info.model, info.config), info, files, defaultParams());
     cv::Mat grid;
     try
     {

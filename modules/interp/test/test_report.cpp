@@ -54,7 +54,7 @@ TEST(Interp_Report, writes_every_section_and_image)
     for (const char* id : { "model", "layers", "activations", "patches", "occlusion", "saliency", "segmentation",
                             "synthesis", "evaluation", "shortcut" })
         EXPECT_NE(html.find(std::string("<section id=\"") + id + "\">"), std::string::npos) << id;
-    for (const cv::String& m : saliencyMethodNames())
+    for (const cv::String& m : attributionMethodNames())
         EXPECT_NE(html.find("img/saliency_" + m + ".png"), std::string::npos) << m;
     // Every referenced image exists and decodes; no external assets.
     const std::regex src("src=\"([^\"]+)\"");

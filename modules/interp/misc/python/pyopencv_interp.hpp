@@ -12,7 +12,6 @@ typedef dnn::Net dnn_Net;
 #endif
 
 typedef std::vector<cv::interp::Target> vector_Target;
-typedef std::vector<cv::interp::OcclusionResult> vector_OcclusionResult;
 typedef std::vector<cv::interp::OcclusionLayerPlan> vector_OcclusionLayerPlan;
 typedef std::vector<cv::interp::Patch> vector_Patch;
 typedef std::vector<cv::interp::PatchMiningResult> vector_PatchMiningResult;

@@ -18,7 +18,8 @@ namespace interp {
 
 /** @brief The attribution methods.
 
-Every method is batched: N images in one blob, one target for all of them or one per image.
+Every method is batched: N images in one blob, one target for all of them or one per image; an empty target list
+means the class each image is predicted as (predictClasses()).
 */
 enum AttributionMethod
 {
@@ -29,7 +30,8 @@ enum AttributionMethod
     ATTRIBUTION_GRADCAM = 4,               //!< Grad-CAM @cite selvaraju2017gradcam
     ATTRIBUTION_GUIDED_GRADCAM = 5,        //!< guided backpropagation x upsampled Grad-CAM @cite selvaraju2017gradcam
     ATTRIBUTION_SMOOTHGRAD = 6,            //!< SmoothGrad @cite smilkov2017smoothgrad
-    ATTRIBUTION_INTEGRATED_GRADIENTS = 7   //!< Integrated Gradients @cite sundararajan2017axiomatic
+    ATTRIBUTION_INTEGRATED_GRADIENTS = 7,  //!< Integrated Gradients @cite sundararajan2017axiomatic
+    ATTRIBUTION_OCCLUSION = 8              //!< occlusion sensitivity @cite zeiler2014visualizing (see Occlusion)
 };
 
 /** @brief How an N x C x H x W attribution becomes one H x W map per image.
@@ -56,6 +58,8 @@ enum IntegratedGradientsBaseline
 
 //! Name of a method as the CLI spells it ("gradient", "input-x-gradient", "guided", "deconvnet", "gradcam", ...).
 CV_EXPORTS_W String attributionMethodName(int method);
+//! The names of every method, in the order of AttributionMethod ("gradient", ..., "ig", "occlusion").
+CV_EXPORTS_W std::vector<String> attributionMethodNames();
 //! Parses a method name (see attributionMethodName()); raises a cv::Exception listing the valid names.
 CV_EXPORTS_W int parseAttributionMethod(const String& name);
 //! The reduction CHANNELS_DEFAULT stands for with `method`: CHANNELS_SUM_ABS for input x gradient, SmoothGrad and
@@ -80,8 +84,10 @@ struct CV_EXPORTS_W_SIMPLE Attribution
     Grad-CAM has no per-channel attribution: there it is N x 1 x H x W, the upsampled map. */
     CV_PROP_RW Mat attribution;
     CV_PROP_RW std::vector<Mat> maps;       //!< one H x W float32 map per image (input resolution)
-    CV_PROP_RW std::vector<Mat> layerMaps;  //!< Grad-CAM, guided Grad-CAM: the h x w map at the layer's resolution
-    CV_PROP_RW String layer;                //!< Grad-CAM, guided Grad-CAM: the layer used
+    /** Grad-CAM, guided Grad-CAM: the h x w map at the layer's resolution; occlusion: the rows x cols grid of the
+    score per window position (scores[n] - grid is the drop). */
+    CV_PROP_RW std::vector<Mat> layerMaps;
+    CV_PROP_RW String layer;                //!< Grad-CAM, guided Grad-CAM: the layer used; occlusion: the score layer
     CV_PROP_RW Mat layerWeights;            //!< Grad-CAM, guided Grad-CAM: N x K channel weights alpha_k
     CV_PROP_RW std::vector<double> scores;  //!< the target's value for each image, f(x)
     CV_PROP_RW std::vector<double> baselineScores;      //!< Integrated Gradients: f(baseline) per image
@@ -132,18 +138,6 @@ struct CV_EXPORTS_W_SIMPLE IntegratedGradientsParams
     CV_PROP_RW double blurSigma;     //!< BASELINE_BLUR: Gaussian sigma in pixels; 0 = max(H, W) / 10
     CV_PROP_RW Mat baselineBlob;     //!< BASELINE_CUSTOM: 1 x C x H x W (shared) or N x C x H x W
     CV_PROP_RW int batchSize;        //!< path points per forward/backward pass (images and points are mixed)
-};
-
-/** @brief Everything attribute() needs to run any method. */
-struct CV_EXPORTS_W_SIMPLE AttributionParams
-{
-    CV_WRAP AttributionParams() : method(ATTRIBUTION_GRADIENT), reduction(CHANNELS_DEFAULT) {}
-
-    CV_PROP_RW int method;                                   //!< one of AttributionMethod
-    CV_PROP_RW int reduction;                                //!< one of ChannelReduction
-    CV_PROP_RW GradCamParams gradCam;                        //!< Grad-CAM and guided Grad-CAM
-    CV_PROP_RW SmoothGradParams smoothGrad;                  //!< SmoothGrad
-    CV_PROP_RW IntegratedGradientsParams integratedGradients;  //!< Integrated Gradients
 };
 
 /** @brief Gradient saliency (Simonyan et al. 2014): the attribution is d target / d input; the default map is the
@@ -199,10 +193,6 @@ CV_EXPORTS_W Attribution integratedGradients(const Ptr<Explainer>& explainer, In
                                              const IntegratedGradientsParams& params = IntegratedGradientsParams(),
                                              int reduction = CHANNELS_DEFAULT);
 
-//! Runs the method `params.method` with its parameters from `params`.
-CV_EXPORTS_W Attribution attribute(const Ptr<Explainer>& explainer, InputArray blob,
-                                   const std::vector<Target>& targets, const AttributionParams& params);
-
 /** @brief The Grad-CAM layer used when none is named: the output of the last convolutional block on the path to
 the target.
 
@@ -224,57 +214,6 @@ CV_EXPORTS_W int defaultGradCamLayer(const Ptr<Explainer>& explainer, int target
 @param maps out: N maps
 */
 CV_EXPORTS_W void reduceChannels(const Mat& attribution, int reduction, CV_OUT std::vector<Mat>& maps);
-
-// ---------------------------------------------------------------------------------------------------------
-// Evaluating attributions
-
-/** @brief Spearman rank correlation of two maps of equal size (ties get their average rank).
-Returns 0 when either map is constant. */
-CV_EXPORTS_W double spearmanCorrelation(InputArray a, InputArray b);
-
-/** @brief Pointing game (Zhang et al. 2018): does the map's maximum fall inside the object mask?
-@param map H x W map (any size: it is compared at the mask's size, resized bilinearly)
-@param mask 8-bit mask, non-zero inside the object
-@param tolerance a hit also counts within this many pixels of the mask (0 = the maximum must be inside)
-@return false for a constant map (it has no maximum to point with)
-@cite zhang2018topdown
-*/
-CV_EXPORTS_W bool pointingGameHit(InputArray map, InputArray mask, int tolerance = 0);
-
-/** @brief Result of the cascading randomisation sanity check (Adebayo et al. 2018). */
-struct CV_EXPORTS_W_SIMPLE RandomizationResult
-{
-    CV_WRAP RandomizationResult() {}
-
-    /** Level k (1-based) has the layers `layers[0..k-1]` randomised, from the top of the network down;
-    level 0 is the trained network. */
-    CV_PROP_RW std::vector<String> layers;
-    CV_PROP_RW Mat correlations;              //!< (levels + 1) x N Spearman correlation with the trained map
-    CV_PROP_RW std::vector<double> meanCorrelation;  //!< per level, the mean over images
-    CV_PROP_RW std::vector<Mat> maps;         //!< per level, the map of image 0 (for figures)
-    /** Layers with weights that were left trained because changing their weights after loading does not reach
-    their forward pass in cv::dnn (e.g. BatchNorm folds its statistics when it is built). */
-    CV_PROP_RW std::vector<String> skippedLayers;
-};
-
-/** @brief Cascading randomisation (Adebayo et al. 2018): re-initialises the weights of the layers with weights,
-from the top of the network down, one more layer per level, and compares each level's maps with the trained
-network's (Spearman rank correlation). A method whose maps do not change is not explaining the model.
-
-Each level loads a fresh network with cv::interp::readNet and overwrites its weights before the first forward pass
-(random normal values with each weight blob's own mean and standard deviation). A layer whose output does not
-change is reported in `skippedLayers` and left trained. The targets stay the same at every level.
-@param model model file, as for cv::interp::readNet
-@param config configuration file, if any
-@param blob N x C x H x W input
-@param targets one target or one per image (e.g. the trained model's predicted classes)
-@param params the method and its parameters
-@param seed seed of the random weights
-@cite adebayo2018sanity
-*/
-CV_EXPORTS_W RandomizationResult cascadingRandomization(const String& model, const String& config, InputArray blob,
-                                                        const std::vector<Target>& targets,
-                                                        const AttributionParams& params, int seed = 0);
 
 //! @}
 

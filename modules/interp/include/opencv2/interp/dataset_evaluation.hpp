@@ -44,12 +44,12 @@ struct CV_EXPORTS_W_SIMPLE EvaluationParams
 {
     CV_WRAP EvaluationParams()
         : explainLabels(false), pointingTolerance(0), batchSize(8), sanityImages(4), sanitySeed(0) {}
-    /** Methods (saliencyMethodNames() names); empty: all of them. */
+    /** Methods (attributionMethodNames() names); empty: all of them. */
     CV_PROP_RW std::vector<String> methods;
     /** Metrics (evaluationMetricNames() names: "iou", "pointing", "mass", "deletion", "insertion", "sanity");
     empty: all of them. */
     CV_PROP_RW std::vector<String> metrics;
-    CV_PROP_RW SaliencyParams saliency;          //!< settings of the methods
+    CV_PROP_RW AttributionParams attribution;    //!< settings of the methods (`method` is set per method)
     CV_PROP_RW SegmentationParams segmentation;  //!< "iou": saliency -> GrabCut thresholds and iterations
     CV_PROP_RW PerturbationParams perturbation;  //!< "deletion", "insertion": steps, baselines, batching
     /** Explain the ground-truth label (true) or the predicted class (false, the default: an explanation is about
@@ -124,17 +124,20 @@ For every method and image: the map of the explained class (the predicted class 
 - "sanity": cascadingRandomization() on the first `sanityImages` images (Adebayo et al. 2018; gradient methods
   only).
 Maps are computed at the network input and carried back onto the original image with Preprocessing::mapToImage().
-@param model the model (file, configuration and preprocessing; e.g. embeddedModel() or modelInfoFor())
+@param explainer the network (cv::interp::readNet())
+@param model its preprocessing and name (e.g. embeddedModel() or modelInfoFor())
 @param data images, masks and labels (e.g. readGroundTruth())
 @param params methods, metrics and their settings
 @param progress optional callback
 @cite zhang2018topdown @cite petsiuk2018rise @cite adebayo2018sanity @cite rother2004grabcut
 */
-CV_EXPORTS_W EvaluationReport evaluateSaliency(const ModelInfo& model, const GroundTruthSet& data,
+CV_EXPORTS_W EvaluationReport evaluateSaliency(const Ptr<Explainer>& explainer, const ModelInfo& model,
+                                               const GroundTruthSet& data,
                                                const EvaluationParams& params = EvaluationParams());
 /** @overload */
-CV_EXPORTS EvaluationReport evaluateSaliency(const ModelInfo& model, const GroundTruthSet& data,
-                                             const EvaluationParams& params, const EvaluationProgress& progress);
+CV_EXPORTS EvaluationReport evaluateSaliency(const Ptr<Explainer>& explainer, const ModelInfo& model,
+                                             const GroundTruthSet& data, const EvaluationParams& params,
+                                             const EvaluationProgress& progress);
 
 //! @}
 

@@ -60,7 +60,13 @@ public:
 
     Parameters that cv::dnn does not expose (Eltwise coefficients, Permute order, Padding amounts, Resize
     mode, ...) are unknown this way: layers that need them raise a cv::Exception asking to load the model
-    through cv::interp::readNet(). The network is switched to the OpenCV backend on CPU with fusion disabled.
+    through cv::interp::readNet().
+
+    @note The explainer works on `net` itself, not on a copy (cv::dnn::Net is a shared handle and cannot be cloned):
+    `net` is switched to the OpenCV backend on CPU with layer fusion disabled, and layers whose outputs cv::dnn
+    would otherwise overwrite in place get an identity layer named `__interp_keep/<layer>` after them (the network's
+    results are unchanged). Load a second cv::dnn::Net if the application needs its own settings, or use
+    cv::interp::readNet(), which loads a network of its own.
     */
     CV_WRAP static Ptr<Explainer> create(const dnn::Net& net);
 
@@ -129,11 +135,20 @@ public:
     Raises a cv::Exception naming the first unsupported layer and its type. Called by backward(). */
     void checkSupported(const std::vector<int>& targetLayers, int variant) const;
 
-    //! An empty explainer; use cv::interp::readNet() or Explainer::create() to get a usable one.
-    Explainer();
+    //! True when the explainer holds no network.
+    CV_WRAP bool empty() const;
+
+    /** @brief A new explainer on a freshly loaded copy of the network, from the files this one was loaded from by
+    cv::interp::readNet() (e.g. to change its weights without touching this one). Raises a cv::Exception for an
+    explainer made by create() from an already-loaded network: it has no files to load. */
+    CV_WRAP Ptr<Explainer> reload() const;
 
     struct Impl;
+
+private:
+    Explainer();
     Ptr<Impl> impl;
+    friend struct ExplainerAccess;
 };
 
 /** @brief Loads a model through cv::dnn::readNet while capturing every layer's parameters.

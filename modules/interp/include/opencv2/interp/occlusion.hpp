@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <opencv2/core.hpp>
+#include <opencv2/interp/attribution.hpp>
 #include <opencv2/interp/engine.hpp>
 #include <opencv2/interp/model.hpp>
 
@@ -42,7 +43,7 @@ enum OcclusionEngine
 
 A square of `window` x `window` input pixels slides over the input with step `stride`: positions
 y = 0, stride, 2 stride, ... while y + window <= H, and the same for x. Every position gives one occluded copy of
-the input, whose score is recorded.
+the input, whose score is recorded. What is scored comes from the targets (class targets: Target::classScore()).
 */
 struct CV_EXPORTS_W_SIMPLE OcclusionParams
 {
@@ -55,28 +56,26 @@ struct CV_EXPORTS_W_SIMPLE OcclusionParams
     CV_PROP_RW std::vector<float> fillColor;  //!< OCCLUSION_FILL_COLOR: one value per input channel, blob units
     CV_PROP_RW double blurSigma;              //!< OCCLUSION_FILL_BLUR: Gaussian sigma in pixels; <= 0 means window / 2
     CV_PROP_RW int score;                     //!< one of OcclusionScore (default OCCLUSION_SCORE_PROB)
-    CV_PROP_RW std::vector<int> classes;      //!< classes to map; empty: the predicted class of each sample
-    CV_PROP_RW bool allClasses;               //!< map every class (overrides `classes`; costs nothing extra)
-    CV_PROP_RW String layer;                  //!< layer holding the class scores; empty: Graph::scoreLayer()
     CV_PROP_RW int engine;                    //!< one of OcclusionEngine (default OCCLUSION_ENGINE_AUTO)
     CV_PROP_RW int batchSize;                 //!< window positions per batch; 0: chosen from a memory budget
 };
 
-/** @brief Occlusion sensitivity of one class for one sample.
+/** @brief The raw output of the occlusion engines: every class's score at every window position.
 
-Grid cell (r, c) holds the score with the square at y = r * stride, x = c * stride.
+Grid cell (r, c) of a class is its score with the square at y = r * stride, x = c * stride.
 */
-struct CV_EXPORTS_W_SIMPLE OcclusionResult
+struct CV_EXPORTS_W_SIMPLE OcclusionScores
 {
-    CV_WRAP OcclusionResult() : sample(0), classIndex(0), baseline(0), engine(OCCLUSION_ENGINE_AUTO) {}
+    CV_WRAP OcclusionScores() : rows(0), cols(0), engine(OCCLUSION_ENGINE_AUTO) {}
 
-    CV_PROP_RW int sample;       //!< sample of the input batch
-    CV_PROP_RW int classIndex;   //!< class
-    CV_PROP_RW double baseline;  //!< score of the unoccluded input
-    CV_PROP_RW Mat scores;       //!< rows x cols float32: score per window position
-    CV_PROP_RW Mat drop;         //!< rows x cols float32: baseline - scores (positive where occlusion hurts)
-    CV_PROP_RW Mat map;          //!< H x W float32: per pixel the mean drop over the windows covering it, 0 where none does
-    CV_PROP_RW int engine;       //!< OCCLUSION_ENGINE_BATCHED or OCCLUSION_ENGINE_INCREMENTAL: which engine computed it
+    CV_PROP_RW Mat scores;              //!< N x K x rows x cols float32: score of class k per sample and window position
+    CV_PROP_RW Mat baseline;            //!< N x K float32: the scores of the unoccluded input
+    CV_PROP_RW int rows;                //!< window positions per column
+    CV_PROP_RW int cols;                //!< window positions per row
+    CV_PROP_RW std::vector<Rect> windows;  //!< the occluded square of each position, row-major (rows * cols)
+    CV_PROP_RW Size inputSize;          //!< W x H of the input
+    CV_PROP_RW String layer;            //!< the layer whose output was scored
+    CV_PROP_RW int engine;              //!< OCCLUSION_ENGINE_BATCHED or OCCLUSION_ENGINE_INCREMENTAL: which engine ran
 };
 
 /** @brief What the incremental engine does with one layer (see Occlusion::plan()).
@@ -127,34 +126,66 @@ public:
     //! An occlusion explainer for a network loaded with cv::interp::readNet().
     CV_WRAP static Ptr<Occlusion> create(const Ptr<Explainer>& explainer);
 
-    /** @brief Occlusion maps of a batch.
+    /** @brief Occlusion maps of a batch, as an Attribution (method ATTRIBUTION_OCCLUSION).
+
+    For each sample the score is the weighted sum of the targets acting on it (see Target): `scores[n]` is its value
+    for the unoccluded input, `layerMaps[n]` the rows x cols grid of its value per window position, `maps[n]` the
+    H x W map holding, per pixel, the mean drop (scores[n] - grid) over the windows covering it (0 where none does),
+    and `attribution` the maps as N x 1 x H x W.
     @param blob N x C x H x W float32 input (as Preprocessing::toBlob() makes it)
+    @param targets class targets (Target::classScore(), any layer holding class scores; all on one layer); empty:
+           the predicted class of each sample
     @param params see OcclusionParams
-    @return one result per sample and class, sample-major (all classes of sample 0 first)
     */
-    CV_WRAP std::vector<OcclusionResult> compute(InputArray blob, const OcclusionParams& params = OcclusionParams()) const;
+    CV_WRAP Attribution compute(InputArray blob, const std::vector<Target>& targets = std::vector<Target>(),
+                                const OcclusionParams& params = OcclusionParams()) const;
 
     //! As above, reporting progress after every batch of window positions; `progress` may cancel.
-    std::vector<OcclusionResult> compute(InputArray blob, const OcclusionParams& params,
-                                         const OcclusionProgress& progress) const;
+    Attribution compute(InputArray blob, const std::vector<Target>& targets, const OcclusionParams& params,
+                        const OcclusionProgress& progress) const;
+
+    /** @brief Every class's score per window position, in one run (mapping all classes costs no more than one).
+    @param blob N x C x H x W float32 input
+    @param layer the layer holding the class scores; empty: Graph::scoreLayer()
+    @param params see OcclusionParams
+    @param progress optional; may cancel
+    */
+    OcclusionScores scores(InputArray blob, const String& layer, const OcclusionParams& params,
+                           const OcclusionProgress& progress) const;
+    //! As above (for the bindings).
+    CV_WRAP OcclusionScores scores(InputArray blob, const String& layer = String(),
+                                   const OcclusionParams& params = OcclusionParams()) const;
 
     /** @brief The incremental engine's plan for an input of this shape: one entry per layer it computes.
     Raises a cv::Exception saying why when the incremental engine cannot run this network. */
     CV_WRAP std::vector<OcclusionLayerPlan> plan(InputArray blob, const OcclusionParams& params = OcclusionParams()) const;
 
+    /** @brief The engine compute() uses for an input of this shape with these parameters: OCCLUSION_ENGINE_INCREMENTAL
+    or OCCLUSION_ENGINE_BATCHED (OCCLUSION_ENGINE_AUTO resolved). */
+    CV_WRAP int engineFor(InputArray blob, const OcclusionParams& params = OcclusionParams()) const;
+
     //! The explainer the maps are computed with.
     CV_WRAP Ptr<Explainer> explainer() const;
 
     struct Impl;     //!< implementation (src/occlusion.cpp)
-    Ptr<Impl> impl;  //!< implementation
 
 private:
     Occlusion();
+    Ptr<Impl> impl;
 };
 
-//! Occlusion maps in one call (Occlusion::create(explainer)->compute(blob, params)).
-CV_EXPORTS_W std::vector<OcclusionResult> occlusion(const Ptr<Explainer>& explainer, InputArray blob,
-                                                    const OcclusionParams& params = OcclusionParams());
+//! Occlusion maps in one call (Occlusion::create(explainer)->compute(blob, targets, params)).
+CV_EXPORTS_W Attribution occlusion(const Ptr<Explainer>& explainer, InputArray blob,
+                                   const std::vector<Target>& targets = std::vector<Target>(),
+                                   const OcclusionParams& params = OcclusionParams());
+
+/** @brief The occlusion Attribution of targets from the scores of every class (what Occlusion::compute() returns for
+the same targets): e.g. one Occlusion::scores() run, then a map per class of interest.
+@param scores what Occlusion::scores() returned
+@param targets class targets of the scored layer, as for Occlusion::compute(); empty: the predicted classes
+*/
+CV_EXPORTS_W Attribution occlusionFromScores(const OcclusionScores& scores,
+                                             const std::vector<Target>& targets = std::vector<Target>());
 
 /** @brief An image colour in blob units, for OCCLUSION_FILL_COLOR (and the grey of OCCLUSION_FILL_CONSTANT).
 @param prep how images become blobs

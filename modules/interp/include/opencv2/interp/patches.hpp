@@ -96,24 +96,19 @@ forward pass has the same batch shape (the last batch is padded with copies of i
 are ignored), so every image's activations are computed the same way whatever its batch and shard. Unreadable
 files are skipped with a warning and counted.
 
-@param model the model (files and preprocessing, e.g. from embeddedModel() or modelInfoFor()); loaded with
-       cv::dnn::readNet on the OpenCV CPU backend with layer fusion disabled: with fusion, cv::dnn 4.6 returns
-       wrong values for some requested outputs (the output of a BatchNorm folded, with the ReLU after it, into its
-       convolution is never written; at batch 1 the layers feeding an eliminated Concat return wrong values)
+@param explainer the network (cv::interp::readNet()); its forward passes record every layer's true output (no layer
+       fusion: with fusion, cv::dnn 4.6 returns wrong values for some requested outputs)
+@param model the preprocessing, and the model names recorded in the result (e.g. embeddedModel() or modelInfoFor())
 @param images the dataset, in a fixed order (e.g. listImages()); image indices refer to it
 @param params layers, channels, K, batching and sharding
 */
-CV_EXPORTS_W PatchMiningResult minePatches(const ModelInfo& model, const std::vector<String>& images,
-                                           const PatchMiningParams& params);
+CV_EXPORTS_W PatchMiningResult minePatches(const Ptr<Explainer>& explainer, const ModelInfo& model,
+                                           const std::vector<String>& images, const PatchMiningParams& params);
 
 //! minePatches() with a progress callback (called from the calling thread after each batch).
-CV_EXPORTS PatchMiningResult minePatches(const ModelInfo& model, const std::vector<String>& images,
-                                         const PatchMiningParams& params, const MiningProgress& progress);
-
-/** @brief minePatches() on a network the caller loaded and configured (backend, target, fusion: see above why
-fusion can be wrong). `model` gives the preprocessing and the file names recorded in the result. */
-CV_EXPORTS PatchMiningResult minePatches(dnn::Net& net, const ModelInfo& model, const std::vector<String>& images,
-                                         const PatchMiningParams& params, const MiningProgress& progress = MiningProgress());
+CV_EXPORTS PatchMiningResult minePatches(const Ptr<Explainer>& explainer, const ModelInfo& model,
+                                         const std::vector<String>& images, const PatchMiningParams& params,
+                                         const MiningProgress& progress);
 
 /** @brief Writes a mining result as JSON (whole or not at all): model, layers, preprocessing, dataset, shards and
 the entries. Activations are written with 9 significant digits, so they read back bit-exactly. */

@@ -83,9 +83,9 @@ public:
     CV_WRAP std::vector<LayerReceptiveField> layers() const;
 
     struct Impl;
-    Ptr<Impl> impl;
 
 private:
+    Ptr<Impl> impl;
     ReceptiveField();
 };
 

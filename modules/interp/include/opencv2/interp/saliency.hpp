@@ -12,37 +12,36 @@
 namespace cv {
 namespace interp {
 
-//! @addtogroup interp_evaluation
+//! @addtogroup interp_attribution
 //! @{
 
-/** @brief Settings of every saliency method reachable by name through saliencyMaps(). */
-struct CV_EXPORTS_W_SIMPLE SaliencyParams
+/** @brief Everything attribute() needs to run any method. */
+struct CV_EXPORTS_W_SIMPLE AttributionParams
 {
-    CV_WRAP SaliencyParams() {}
-    /** Gradient-based methods: the AttributionParams (its `method` is replaced by the method named in the call). */
-    CV_PROP_RW AttributionParams attribution;
-    /** "occlusion": window, stride, fill, score... (its `classes` are replaced by the targets' classes). */
-    CV_PROP_RW OcclusionParams occlusion;
+    CV_WRAP AttributionParams() : method(ATTRIBUTION_GRADIENT), reduction(CHANNELS_DEFAULT) {}
+
+    CV_PROP_RW int method;                                   //!< one of AttributionMethod
+    CV_PROP_RW int reduction;                                //!< one of ChannelReduction
+    CV_PROP_RW GradCamParams gradCam;                        //!< Grad-CAM and guided Grad-CAM
+    CV_PROP_RW SmoothGradParams smoothGrad;                  //!< SmoothGrad
+    CV_PROP_RW IntegratedGradientsParams integratedGradients;  //!< Integrated Gradients
+    CV_PROP_RW OcclusionParams occlusion;                    //!< occlusion (window, stride, fill, score, engine)
 };
 
-/** @brief The names saliencyMaps() accepts: every attributionMethodName() ("gradient", "input-x-gradient", "guided",
-"deconvnet", "gradcam", "guided-gradcam", "smoothgrad", "ig") and "occlusion". */
-CV_EXPORTS_W std::vector<String> saliencyMethodNames();
-
-/** @brief One H x W saliency map per image from any method, named as in the CLI's `--method`.
-
-Larger values mean more important for the target. Gradient methods use attribute() with the method's default channel
-reduction; "occlusion" uses Occlusion::compute() and returns its per-pixel drop map (how much the class score falls
-when a window covering the pixel is hidden), which is only defined for class targets.
+/** @brief Runs any method, `params.method` (see AttributionMethod, or parseAttributionMethod() for the names the
+command-line tool uses), with its parameters from `params`.
 @param explainer the network
 @param blob N x C x H x W float32 input
-@param targets one target for all images or one per image
-@param method one of saliencyMethodNames()
-@param params settings of the methods
+@param targets one target for all images or one per image; empty: the predicted class of each image
+@param params the method and its settings
 */
-CV_EXPORTS_W std::vector<Mat> saliencyMaps(const Ptr<Explainer>& explainer, InputArray blob,
-                                           const std::vector<Target>& targets, const String& method,
-                                           const SaliencyParams& params = SaliencyParams());
+CV_EXPORTS_W Attribution attribute(const Ptr<Explainer>& explainer, InputArray blob,
+                                   const std::vector<Target>& targets, const AttributionParams& params);
+
+//! @}
+
+//! @addtogroup interp_engine
+//! @{
 
 /** @brief Class predicted for each image of a batch: the argmax of Graph::scoreLayer()'s output.
 @param explainer the network

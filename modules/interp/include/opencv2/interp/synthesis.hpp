@@ -195,10 +195,12 @@ public:
     CV_WRAP std::vector<double> evaluate(const Mat& blob) const;
 
     struct Impl;
-    Ptr<Impl> impl;
 
 protected:
     Synthesizer();
+
+private:
+    Ptr<Impl> impl;
 };
 
 /** @brief Synthesises images that maximise an objective (convenience wrapper of Synthesizer).

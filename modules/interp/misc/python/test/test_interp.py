@@ -107,10 +107,10 @@ class InterpMethodsTest(unittest.TestCase):
         self.assertLess(a.completenessErrors[0], 0.01 * abs(a.scores[0] - a.baselineScores[0]))
 
     def test_attribute_by_name_and_visualisation(self):
-        for m in cv.interp.saliencyMethodNames():
-            if m == "occlusion":
-                continue
-            maps = cv.interp.saliencyMaps(self.ex, self.blob, self.target, m)
+        for m in cv.interp.attributionMethodNames():
+            p = cv.interp.AttributionParams()
+            p.method = cv.interp.parseAttributionMethod(m)
+            maps = cv.interp.attribute(self.ex, self.blob, self.target, p).maps
             self.assertEqual(maps[0].shape, (112, 112), m)
         overlay = cv.interp.overlayHeatmap(self.image, maps[0])
         self.assertEqual(overlay.shape, (112, 112, 3))
@@ -139,11 +139,14 @@ class InterpMethodsTest(unittest.TestCase):
         p.window, p.stride = 16, 12
         p.engine = cv.interp.OCCLUSION_ENGINE_BATCHED
         occ = cv.interp.Occlusion_create(self.ex)
-        batched = occ.compute(self.blob, p)[0]
+        batched = occ.scores(self.blob, "", p)
         p.engine = cv.interp.OCCLUSION_ENGINE_INCREMENTAL
-        incremental = occ.compute(self.blob, p)[0]
-        self.assertEqual(batched.scores.shape, (9, 9))
+        incremental = occ.scores(self.blob, "", p)
+        self.assertEqual(batched.scores.shape, (1, 10, 9, 9))
         np.testing.assert_allclose(incremental.scores, batched.scores, rtol=1e-5, atol=1e-6)
+        a = occ.compute(self.blob, self.target, p)
+        self.assertEqual(a.layerMaps[0].shape, (9, 9))
+        np.testing.assert_allclose(a.layerMaps[0], batched.scores[0, self.cls], rtol=1e-5, atol=1e-6)
 
     def test_segmentation_and_evaluation(self):
         data = cv.interp.readGroundTruth(os.path.join(DATA, "scenes", "test"), "", 4)
@@ -151,12 +154,12 @@ class InterpMethodsTest(unittest.TestCase):
         ep = cv.interp.EvaluationParams()
         ep.methods = ["gradcam"]
         ep.metrics = ["iou", "pointing", "mass"]
-        r = cv.interp.evaluateSaliency(self.info, data, ep)
+        r = cv.interp.evaluateSaliency(self.ex, self.info, data, ep)
         self.assertTrue(r.table("csv").startswith("method,images,grabcut_iou"))
         m = r.method("gradcam")
         self.assertEqual(len(m.iou), 4)
         self.assertGreater(m.meanIoU, 0.3)
-        maps = cv.interp.saliencyMaps(self.ex, self.blob, self.target, "gradcam")
+        maps = cv.interp.gradCam(self.ex, self.blob, self.target).maps
         mask, cutout = cv.interp.segmentFromSaliency(self.image, maps[0])[:2]
         self.assertEqual(mask.shape, (112, 112))
 
@@ -201,8 +204,8 @@ class InterpPythonVsCppTest(unittest.TestCase):
         self.run_cli("occlusion", "--image", self.image_path, "--class", str(self.cls), "--window", "16",
                      "--stride", "8", "--raw", out)
         p = cv.interp.OcclusionParams()
-        p.window, p.stride, p.classes = 16, 8, [self.cls]
-        mine = cv.interp.occlusion(self.ex, self.blob, p)[0].scores
+        p.window, p.stride = 16, 8
+        mine = cv.interp.occlusion(self.ex, self.blob, [cv.interp.Target_classScore(self.cls)], p).layerMaps[0]
         np.testing.assert_allclose(mine, np.load(out).reshape(mine.shape), rtol=1e-5, atol=1e-6)
 
     @staticmethod
