@@ -23,7 +23,6 @@ is the one the engine's generic rule picks (checked by shape in perf_attribution
 Prints one line per measurement: `torch <method>/<net> median_ms=<x>`.
 """
 import argparse
-import time
 
 import numpy as np
 import torch
@@ -31,6 +30,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from make_models import NETWORKS, build
+from torch_common import median_ms
 
 GRADCAM_LAYER = {"alexnet": "features.11", "vgg11": "features.19", "resnet18": "layer4",
                  "squeezenet1_1": "classifier.2"}
@@ -42,16 +42,6 @@ def submodule(model, path):
     for p in path.split("."):
         model = model[int(p)] if p.isdigit() else getattr(model, p)
     return model
-
-
-def median_ms(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return float(np.median(times))
 
 
 class Methods:

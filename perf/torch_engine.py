@@ -7,22 +7,12 @@ the networks of make_models.py, same input, same thread count (default 2), CPU.
 Prints one line per measurement: `torch <what>/<net> median_ms=<x>`.
 """
 import argparse
-import time
 
 import numpy as np
 import torch
 
 from make_models import NETWORKS, build
-
-
-def median_ms(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return float(np.median(times))
+from torch_common import median_ms
 
 
 def main():

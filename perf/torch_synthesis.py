@@ -19,13 +19,13 @@ import argparse
 import math
 import os
 import sys
-import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from make_models import NETWORKS, build
+from torch_common import median_ms
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EMBEDDED = {"embedded:alexnet_fmnist": "alexnet", "embedded:resnet_fmnist": "resnet"}
@@ -42,16 +42,6 @@ def load(name):
         torch.manual_seed(0)
         return train_models.build(EMBEDDED[name]).eval(), 112
     return build(name), 224
-
-
-def median_ms(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return float(np.median(times))
 
 
 def blob_of_unit(s):

@@ -269,6 +269,82 @@ TEST(Interp_Engine, concurrent_explanations_match_serial)
         EXPECT_EQ(cv::norm(serial[j], parallel[j], cv::NORM_INF), 0.0) << "job " << j;
 }
 
+/* Every way a (de)convolution's input gradient is computed: stride 1 (flipped convolution), strided (standalone
+   deconvolution, SAME padding cropped), depthwise strided (direct loop) and a deconvolution (standalone
+   convolution). The standalone cv::dnn layers are not reentrant; the rules keep a pool of them. */
+struct ConvDeconvNet : interp_test::NetBuilder
+{
+    ConvDeconvNet()
+    {
+        cv::RNG rng(11);
+        auto weights = [&](std::vector<int> shape) {
+            cv::Mat w(shape, CV_32F);
+            rng.fill(w, cv::RNG::NORMAL, 0, 0.3);
+            return w;
+        };
+        auto conv = [&](int out, int in, int k, int stride, int pad, int group) {
+            LayerParams lp;
+            lp.set("num_output", out); lp.set("kernel_size", k); lp.set("stride", stride); lp.set("pad", pad);
+            lp.set("group", group); lp.set("bias_term", false);
+            lp.blobs = { weights({ out, in / group, k, k }) };
+            return lp;
+        };
+        add("conv_s1", "Convolution", conv(8, 3, 3, 1, 1, 1));           // 8 x 17 x 17
+        add("relu1", "ReLU");
+        add("conv_s2", "Convolution", conv(8, 8, 3, 2, 0, 1));           // 8 x 8 x 8
+        add("relu2", "ReLU");
+        LayerParams deconv;
+        deconv.set("num_output", 6); deconv.set("kernel_size", 3); deconv.set("stride", 2); deconv.set("pad", 1);
+        deconv.set("adj", 1); deconv.set("bias_term", false);
+        deconv.blobs = { weights({ 8, 6, 3, 3 }) };
+        add("deconv", "Deconvolution", deconv);                         // 6 x 16 x 16
+        add("relu3", "ReLU");
+        add("conv_dw", "Convolution", conv(6, 6, 3, 2, 1, 6));           // 6 x 8 x 8
+        LayerParams same = conv(4, 6, 3, 2, 0, 1);
+        same.erase("pad");
+        same.set("pad_mode", "SAME");
+        add("conv_same", "Convolution", same);                          // 4 x 4 x 4
+        LayerParams fc;
+        fc.set("num_output", 5); fc.set("bias_term", false);
+        fc.blobs = { weights({ 5, 4 * 4 * 4 }) };
+        add("fc", "InnerProduct", fc);
+    }
+};
+
+TEST(Interp_Engine, concurrent_conv_deconv_backward_matches_serial)
+{
+    ConvDeconvNet s;
+    cv::Ptr<Explainer> ex = Explainer::create(s.net, s.params);
+    const int jobs = 16;
+    const char* layers[] = { "fc", "conv_same", "conv_dw", "relu3", "relu2" };
+    std::vector<cv::Ptr<cv::interp::Tape> > tapes;
+    std::vector<cv::interp::Seeds> seeds;
+    std::vector<cv::Mat> serial(jobs), parallel(jobs);
+    for (int j = 0; j < jobs; j++)
+    {
+        // two batch sizes, so that standalone layers run on blobs of other shapes than they were finalized for
+        tapes.push_back(ex->forward(interp_test::randomBlob({ 1 + j % 2, 3, 17, 17 }, -1, 1, 300 + j)));
+        seeds.push_back(ex->makeSeeds(*tapes[j], std::vector<Target>(1, Target::channel(layers[j % 5], j % 4))));
+        ex->backward(*tapes[j], seeds[j], cv::interp::BACKWARD_STANDARD, serial[j]);
+        ASSERT_GT(cv::norm(serial[j]), 0) << "job " << j;
+    }
+    // backward passes only (forward passes through the cv::dnn::Net are serialised), from 4 threads, 3 rounds
+    for (int round = 0; round < 3; round++)
+    {
+        std::atomic<int> next(0);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; t++)
+            threads.emplace_back([&]() {
+                for (int j = next++; j < jobs; j = next++)
+                    ex->backward(*tapes[j], seeds[j], cv::interp::BACKWARD_STANDARD, parallel[j]);
+            });
+        for (std::thread& t : threads)
+            t.join();
+        for (int j = 0; j < jobs; j++)
+            EXPECT_EQ(cv::norm(serial[j], parallel[j], cv::NORM_INF), 0.0) << "round " << round << ", job " << j;
+    }
+}
+
 // A user layer: y = 2 x, registered in cv::dnn by the application.
 class DoubleLayer : public cv::dnn::Layer
 {

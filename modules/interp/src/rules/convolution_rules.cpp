@@ -12,6 +12,8 @@
 //    num_output = C_in, same group, kernel, stride), OpenCV's GEMM + col2im. Dilation is handled by
 //    dilating the kernel with zeros; padding that differs between the two sides by computing the gradient of
 //    the padded input and cropping it.
+// The input gradient of a deconvolution is the convolution with its weights and geometry. Every standalone
+// layer sits in a small pool of instances (PooledLayer), so concurrent backward passes never wait for each other.
 #include "../precomp.hpp"
 #include "rules.hpp"
 
@@ -73,58 +75,87 @@ Mat dilateKernel(const Mat& w, int dh, int dw)
     return d;
 }
 
-/* dX = col2im(W^T dY) through a standalone Deconvolution layer. The deconvolution produces the gradient of
-   the padded input when padding is asymmetric; it is cropped to the input. */
-class ConvolutionBackward : public LayerBackward
+/* A standalone cv::dnn layer that a backward rule runs on output gradients. cv::dnn's forward is not reentrant
+   (ConvolutionLayerImpl::forward rewrites members such as its ReLU slopes on every call), so an instance serves
+   one call at a time: a call takes an idle instance, or builds another from the same parameters when all are
+   busy, and gives it back when done. Concurrent backward passes therefore run side by side instead of taking
+   turns; the pool grows to the largest number of calls that ever overlapped. */
+class PooledLayer
 {
 public:
-    ConvolutionBackward(const LayerContext& ctx, const ConvGeometry& g_, const Mat& weights) : g(g_)
+    typedef Ptr<dnn::BaseConvolutionLayer> (*Create)(const dnn::LayerParams&);
+
+    //! Builds and finalizes the first instance for inputs of `probeShape` (1 x C x H x W).
+    PooledLayer(const dnn::LayerParams& lp, Create create_, const MatShape& probeShape)
+        : params(lp), create(create_), probe(probeShape)
     {
-        const Mat w = dilateKernel(weights, g.dh, g.dw);
-        const int KH = w.size[2], KW = w.size[3];
-        // Windows cover rows [-pt, (Ho-1)*sh + KH - pt): the padding actually used at the end may differ from
-        // pads_end (cv::dnn's SAME mode pads symmetrically but sizes the output by ceil(H / stride)).
-        // Preferred: a deconvolution with pad = pads_begin and an output adjustment landing exactly on H x W.
-        int adjH = g.H - ((g.Ho - 1) * g.sh + KH - 2 * g.pt);
-        int adjW = g.W - ((g.Wo - 1) * g.sw + KW - 2 * g.pl);
-        symmetric = adjH >= 0 && adjH < g.sh && adjW >= 0 && adjW < g.sw;
-        int padH = g.pt, padW = g.pl;
-        if (symmetric)
+        Ptr<dnn::Layer> first = build(&probeOutput);
+        idle.push_back(first);
+    }
+
+    //! Output shape of the probe input.
+    const MatShape& probeOutputShape() const { return probeOutput; }
+
+    Mat forward(const Mat& x) const
+    {
+        Ptr<dnn::Layer> layer;
         {
-            fullH = g.H;
-            fullW = g.W;
+            std::lock_guard<std::mutex> lock(mutex);
+            if (!idle.empty())
+            {
+                layer = idle.back();
+                idle.pop_back();
+            }
         }
-        else
-        {
-            // Otherwise: the gradient of the padded input without padding, then cropped.
-            const int endH = std::max(0, (g.Ho - 1) * g.sh + KH - g.H - g.pt);
-            const int endW = std::max(0, (g.Wo - 1) * g.sw + KW - g.W - g.pl);
-            fullH = g.pt + g.H + endH;
-            fullW = g.pl + g.W + endW;
-            padH = padW = 0;
-            adjH = fullH - ((g.Ho - 1) * g.sh + KH);
-            adjW = fullW - ((g.Wo - 1) * g.sw + KW);
-        }
-        if (adjH < 0 || adjH >= g.sh || adjW < 0 || adjW >= g.sw)
-            unsupported(ctx, cv::format("unexpected output size %dx%d for input %dx%d", g.Ho, g.Wo, g.H, g.W));
-        dnn::LayerParams lp;
-        lp.name = ctx.info->name + "/interp_backward";
-        lp.type = "Deconvolution";
-        lp.set("kernel_h", KH); lp.set("kernel_w", KW);
-        lp.set("stride_h", g.sh); lp.set("stride_w", g.sw);
-        lp.set("pad_h", padH); lp.set("pad_w", padW);
-        lp.set("adj_h", adjH); lp.set("adj_w", adjW);
-        lp.set("num_output", g.cin);
-        lp.set("group", g.groups);
-        lp.set("bias_term", false);
-        lp.blobs.push_back(w);
-        deconv = dnn::DeconvolutionLayer::create(lp);
-        std::vector<MatShape> ins(1, MatShape{ 1, g.cout, g.Ho, g.Wo }), outs, internals;
-        deconv->getMemoryShapes(ins, 1, outs, internals);
-        CV_Assert(outs.size() == 1 && outs[0][2] == fullH && outs[0][3] == fullW);
-        Mat in = newBlob(ins[0]), out = newBlob(outs[0]);
-        std::vector<Mat> vin(1, in), vout(1, out);
-        deconv->finalize(InputArrayOfArrays(vin), OutputArrayOfArrays(vout));
+        if (!layer)
+            layer = build();
+        std::vector<MatShape> ins(1, dnn::shape(x)), outs, internalShapes;
+        layer->getMemoryShapes(ins, 1, outs, internalShapes);
+        std::vector<Mat> internals;
+        for (const MatShape& s : internalShapes)
+            internals.push_back(newBlob(s));
+        Mat y = newBlob(outs.at(0));
+        std::vector<Mat> vin(1, x), vout(1, y);
+        layer->forward(vin, vout, internals);
+        std::lock_guard<std::mutex> lock(mutex);
+        idle.push_back(layer);
+        return y;
+    }
+
+private:
+    Ptr<dnn::Layer> build(MatShape* probeOutputShape = nullptr) const
+    {
+        Ptr<dnn::Layer> layer = create(params);
+        std::vector<MatShape> ins(1, probe), outs, internals;
+        layer->getMemoryShapes(ins, 1, outs, internals);
+        CV_Assert(outs.size() == 1);
+        std::vector<Mat> vin(1, newBlob(ins[0])), vout(1, newBlob(outs[0]));
+        layer->finalize(InputArrayOfArrays(vin), OutputArrayOfArrays(vout));
+        if (probeOutputShape)
+            *probeOutputShape = outs[0];
+        return layer;
+    }
+
+    const dnn::LayerParams params;
+    const Create create;
+    const MatShape probe;
+    MatShape probeOutput;
+    mutable std::mutex mutex;  //!< guards `idle` only, never a forward pass
+    mutable std::vector<Ptr<dnn::Layer> > idle;
+};
+
+/* dX = a standalone (de)convolution of dY, optionally cropped: when the layer yields the gradient of a padded
+   input, `crop` is the input's place in it. */
+class LayerOnGradientBackward : public LayerBackward
+{
+public:
+    LayerOnGradientBackward(const LayerContext& ctx, const dnn::LayerParams& lp, PooledLayer::Create create,
+                            const ConvGeometry& g, int fullH, int fullW, const Rect& crop_, const char* mismatch)
+        : layer(lp, create, MatShape{ 1, g.cout, g.Ho, g.Wo }), crop(crop_)
+    {
+        const MatShape& out = layer.probeOutputShape();
+        if (out.size() != 4 || out[1] != g.cin || out[2] != fullH || out[3] != fullW)
+            unsupported(ctx, mismatch);
     }
 
     void backward(const std::vector<Mat>&, const std::vector<Mat>&, const std::vector<Mat>& outputGrads,
@@ -132,40 +163,106 @@ public:
     {
         if (!needed[0])
             return;
-        const Mat& dy = outputGrads[0];
-        const int N = dy.size[0];
-        MatShape outShape{ N, g.cout, g.Ho, g.Wo }, fullShape{ N, g.cin, fullH, fullW };
-        std::vector<MatShape> ins(1, outShape), outs, internalShapes;
-        deconv->getMemoryShapes(ins, 1, outs, internalShapes);
-        std::vector<Mat> internals;
-        for (const MatShape& s : internalShapes)
-            internals.push_back(newBlob(s));
-        Mat full = newBlob(fullShape);
-        std::vector<Mat> vin(1, dy), vout(1, full);
-        deconv->forward(vin, vout, internals);
-        if (symmetric)
+        Mat full = layer.forward(outputGrads[0]);
+        if (crop.empty())
         {
             inputGrads[0] = full;
             return;
         }
-        Mat dx = newBlob(MatShape{ N, g.cin, g.H, g.W });
-        cv::parallel_for_(Range(0, N * g.cin), [&](const Range& r) {
+        const int N = full.size[0], C = full.size[1], fullH = full.size[2], fullW = full.size[3];
+        Mat dx = newBlob(MatShape{ N, C, crop.height, crop.width });
+        cv::parallel_for_(Range(0, N * C), [&](const Range& r) {
             for (int nc = r.start; nc < r.end; nc++)
             {
                 Mat src(fullH, fullW, CV_32F, full.ptr<float>() + (size_t)nc * fullH * fullW);
-                Mat dst(g.H, g.W, CV_32F, dx.ptr<float>() + (size_t)nc * g.H * g.W);
-                src(Rect(g.pl, g.pt, g.W, g.H)).copyTo(dst);
+                Mat dst(crop.height, crop.width, CV_32F, dx.ptr<float>() + (size_t)nc * crop.area());
+                src(crop).copyTo(dst);
             }
         });
         inputGrads[0] = dx;
     }
 
 private:
-    ConvGeometry g;
-    bool symmetric;
-    int fullH, fullW;
-    Ptr<dnn::Layer> deconv;
+    PooledLayer layer;
+    Rect crop;
 };
+
+//! LayerParams of a standalone layer without bias: kernel, stride, pads, dilation, outputs, groups, weights.
+dnn::LayerParams gradientLayerParams(const LayerContext& ctx, const char* type, int kh, int kw, int sh, int sw,
+                                     int pt, int pl, int pb, int pr, int dh, int dw, int numOutput, int groups,
+                                     const Mat& weights)
+{
+    dnn::LayerParams lp;
+    lp.name = ctx.info->name + "/interp_backward";
+    lp.type = type;
+    lp.set("kernel_h", kh); lp.set("kernel_w", kw);
+    lp.set("stride_h", sh); lp.set("stride_w", sw);
+    lp.set("pad_t", pt); lp.set("pad_l", pl);
+    lp.set("pad_b", pb); lp.set("pad_r", pr);
+    lp.set("dilation_h", dh); lp.set("dilation_w", dw);
+    lp.set("num_output", numOutput);
+    lp.set("group", groups);
+    lp.set("bias_term", false);
+    lp.blobs.push_back(weights);
+    return lp;
+}
+
+/* Convolution, general case: dX = col2im(W^T dY) through a standalone Deconvolution layer with the conv's own
+   (dilated) weights. The deconvolution produces the gradient of the padded input when the padding used at
+   the end differs from the one at the beginning; it is then cropped to the input. */
+Ptr<LayerBackward> transposedConvolutionBackward(const LayerContext& ctx, const ConvGeometry& g, const Mat& weights)
+{
+    const Mat w = dilateKernel(weights, g.dh, g.dw);
+    const int KH = w.size[2], KW = w.size[3];
+    // Windows cover rows [-pt, (Ho-1)*sh + KH - pt): the padding actually used at the end may differ from
+    // pads_end (cv::dnn's SAME mode pads symmetrically but sizes the output by ceil(H / stride)).
+    // Preferred: a deconvolution with pad = pads_begin and an output adjustment landing exactly on H x W.
+    int adjH = g.H - ((g.Ho - 1) * g.sh + KH - 2 * g.pt);
+    int adjW = g.W - ((g.Wo - 1) * g.sw + KW - 2 * g.pl);
+    const bool symmetric = adjH >= 0 && adjH < g.sh && adjW >= 0 && adjW < g.sw;
+    int padH = g.pt, padW = g.pl, fullH = g.H, fullW = g.W;
+    if (!symmetric)
+    {
+        // Otherwise: the gradient of the padded input without padding, then cropped.
+        const int endH = std::max(0, (g.Ho - 1) * g.sh + KH - g.H - g.pt);
+        const int endW = std::max(0, (g.Wo - 1) * g.sw + KW - g.W - g.pl);
+        fullH = g.pt + g.H + endH;
+        fullW = g.pl + g.W + endW;
+        padH = padW = 0;
+        adjH = fullH - ((g.Ho - 1) * g.sh + KH);
+        adjW = fullW - ((g.Wo - 1) * g.sw + KW);
+    }
+    if (adjH < 0 || adjH >= g.sh || adjW < 0 || adjW >= g.sw)
+        unsupported(ctx, cv::format("unexpected output size %dx%d for input %dx%d", g.Ho, g.Wo, g.H, g.W));
+    dnn::LayerParams lp = gradientLayerParams(ctx, "Deconvolution", KH, KW, g.sh, g.sw, padH, padW, padH, padW,
+                                              1, 1, g.cin, g.groups, w);
+    lp.set("adj_h", adjH); lp.set("adj_w", adjW);
+    return makePtr<LayerOnGradientBackward>(ctx, lp, &dnn::DeconvolutionLayer::create, g, fullH, fullW,
+                                            symmetric ? Rect() : Rect(g.pl, g.pt, g.W, g.H),
+                                            "the transposed convolution does not map back to the input size");
+}
+
+/* Convolution, stride 1: dX = conv(dY, W'), W'[g*Ci/g + a, b] = flip(W[g*Co/g + b, a]), pads (K-1)*d - p,
+   through a standalone Convolution layer, as fast as the forward pass. */
+Ptr<LayerBackward> flippedConvolutionBackward(const LayerContext& ctx, const ConvGeometry& g, const Mat& w)
+{
+    const int cinG = g.cin / g.groups, coutG = g.cout / g.groups;
+    Mat flipped(std::vector<int>{ g.cin, coutG, g.kh, g.kw }, CV_32F);
+    for (int grp = 0; grp < g.groups; grp++)
+        for (int a = 0; a < cinG; a++)
+            for (int b = 0; b < coutG; b++)
+            {
+                const float* src = w.ptr<float>(grp * coutG + b, a);
+                float* dst = flipped.ptr<float>(grp * cinG + a, b);
+                for (int k = 0; k < g.kh * g.kw; k++)
+                    dst[k] = src[g.kh * g.kw - 1 - k];
+            }
+    const int padH = (g.kh - 1) * g.dh - g.pt, padW = (g.kw - 1) * g.dw - g.pl;
+    const dnn::LayerParams lp = gradientLayerParams(ctx, "Convolution", g.kh, g.kw, 1, 1, padH, padW, padH, padW,
+                                                    g.dh, g.dw, g.cin, g.groups, flipped);
+    return makePtr<LayerOnGradientBackward>(ctx, lp, &dnn::ConvolutionLayer::create, g, g.H, g.W, Rect(),
+                                            "the flipped convolution does not map back to the input size");
+}
 
 //! Direct backward of convolutions with one input channel per group (depthwise, with channel multiplier).
 class DepthwiseConvolutionBackward : public LayerBackward
@@ -222,70 +319,6 @@ private:
     Mat w;
 };
 
-/* Stride 1: dX = conv(dY, W'), W'[g*Ci/g + a, b] = flip(W[g*Co/g + b, a]), pads (K-1)*d - p. */
-class FlippedConvolutionBackward : public LayerBackward
-{
-public:
-    FlippedConvolutionBackward(const LayerContext& ctx, const ConvGeometry& g, const Mat& w)
-    {
-        const int cinG = g.cin / g.groups, coutG = g.cout / g.groups;
-        Mat flipped(std::vector<int>{ g.cin, coutG, g.kh, g.kw }, CV_32F);
-        for (int grp = 0; grp < g.groups; grp++)
-            for (int a = 0; a < cinG; a++)
-                for (int b = 0; b < coutG; b++)
-                {
-                    const float* src = w.ptr<float>(grp * coutG + b, a);
-                    float* dst = flipped.ptr<float>(grp * cinG + a, b);
-                    for (int k = 0; k < g.kh * g.kw; k++)
-                        dst[k] = src[g.kh * g.kw - 1 - k];
-                }
-        dnn::LayerParams lp;
-        lp.name = ctx.info->name + "/interp_backward";
-        lp.type = "Convolution";
-        lp.set("kernel_h", g.kh); lp.set("kernel_w", g.kw);
-        lp.set("stride", 1);
-        lp.set("pad_h", (g.kh - 1) * g.dh - g.pt); lp.set("pad_w", (g.kw - 1) * g.dw - g.pl);
-        lp.set("dilation_h", g.dh); lp.set("dilation_w", g.dw);
-        lp.set("num_output", g.cin);
-        lp.set("group", g.groups);
-        lp.set("bias_term", false);
-        lp.blobs.push_back(flipped);
-        conv = dnn::ConvolutionLayer::create(lp);
-        std::vector<MatShape> ins(1, MatShape{ 1, g.cout, g.Ho, g.Wo }), outs, internals;
-        conv->getMemoryShapes(ins, 1, outs, internals);
-        if (outs.size() != 1 || outs[0][2] != g.H || outs[0][3] != g.W)
-            unsupported(ctx, "the flipped convolution does not map back to the input size");
-        Mat a = newBlob(ins[0]), b = newBlob(outs[0]);
-        std::vector<Mat> va(1, a), vb(1, b);
-        conv->finalize(InputArrayOfArrays(va), OutputArrayOfArrays(vb));
-    }
-
-    void backward(const std::vector<Mat>&, const std::vector<Mat>&, const std::vector<Mat>& outputGrads,
-                  const std::vector<bool>& needed, std::vector<Mat>& inputGrads) const CV_OVERRIDE
-    {
-        if (!needed[0])
-            return;
-        const Mat& dy = outputGrads[0];
-        std::vector<MatShape> ins(1, dnn::shape(dy)), outs, internalShapes;
-        conv->getMemoryShapes(ins, 1, outs, internalShapes);
-        std::vector<Mat> internals;
-        for (const MatShape& s : internalShapes)
-            internals.push_back(newBlob(s));
-        Mat dx = newBlob(outs[0]);
-        std::vector<Mat> vin(1, dy), vout(1, dx);
-        {
-            // cv::dnn's convolution forward writes member buffers: one call at a time per instance.
-            std::lock_guard<std::mutex> lock(mutex);
-            conv->forward(vin, vout, internals);
-        }
-        inputGrads[0] = dx;
-    }
-
-private:
-    Ptr<dnn::Layer> conv;
-    mutable std::mutex mutex;
-};
-
 Ptr<LayerBackward> convolutionRule(const LayerContext& ctx)
 {
     Ptr<dnn::ConvolutionLayer> conv = layerAs<dnn::ConvolutionLayer>(ctx);
@@ -298,86 +331,26 @@ Ptr<LayerBackward> convolutionRule(const LayerContext& ctx)
     const int effH = (g.kh - 1) * g.dh, effW = (g.kw - 1) * g.dw;
     if (g.sh == 1 && g.sw == 1 && g.pt == g.pb && g.pl == g.pr && g.pt <= effH && g.pl <= effW &&
         g.Ho == g.H + g.pt + g.pb - effH && g.Wo == g.W + g.pl + g.pr - effW)
-        return makePtr<FlippedConvolutionBackward>(ctx, g, w);
+        return flippedConvolutionBackward(ctx, g, w);
     if (g.groups == g.cin && g.cin > 1)
         return makePtr<DepthwiseConvolutionBackward>(g, w);
-    return makePtr<ConvolutionBackward>(ctx, g, w);
+    return transposedConvolutionBackward(ctx, g, w);
 }
 
 /* Deconvolution: its input gradient is a convolution of dY with the same weights (IOHW read as OIHW with
-   O = deconv input channels), run through a standalone cv::dnn Convolution layer. */
-class DeconvolutionBackward : public LayerBackward
-{
-public:
-    DeconvolutionBackward(const LayerContext& ctx, const Ptr<dnn::BaseConvolutionLayer>& d)
-    {
-        const MatShape& in = ctx.inputShapes.at(0);
-        const MatShape& out = ctx.outputShapes.at(0);
-        if (d->kernel_size.size() != 2 || in.size() != 4)
-            unsupported(ctx, "only 2-D deconvolutions have a backward rule");
-        const Mat& w = d->blobs.at(0);  // [C_in, C_out / group, kh, kw]
-        const int groups = out[1] / w.size[1];
-        dnn::LayerParams lp;
-        lp.name = ctx.info->name + "/interp_backward";
-        lp.type = "Convolution";
-        lp.set("kernel_h", (int)d->kernel_size[0]); lp.set("kernel_w", (int)d->kernel_size[1]);
-        lp.set("stride_h", (int)d->strides[0]); lp.set("stride_w", (int)d->strides[1]);
-        lp.set("pad_t", (int)d->pads_begin[0]); lp.set("pad_l", (int)d->pads_begin[1]);
-        lp.set("pad_b", (int)d->pads_end[0]); lp.set("pad_r", (int)d->pads_end[1]);
-        if (d->dilations.size() == 2)
-        {
-            lp.set("dilation_h", (int)d->dilations[0]);
-            lp.set("dilation_w", (int)d->dilations[1]);
-        }
-        lp.set("num_output", in[1]);
-        lp.set("group", groups);
-        lp.set("bias_term", false);
-        lp.blobs.push_back(w.clone());
-        conv = dnn::ConvolutionLayer::create(lp);
-        inC = in[1]; H = in[2]; W = in[3];
-        std::vector<MatShape> ins(1, MatShape{ 1, out[1], out[2], out[3] }), outs, internals;
-        conv->getMemoryShapes(ins, 1, outs, internals);
-        if (outs.size() != 1 || outs[0][2] != H || outs[0][3] != W)
-            unsupported(ctx, "the transposed geometry does not map back to the input size (output_padding?)");
-        Mat a = newBlob(ins[0]), b = newBlob(outs[0]);
-        std::vector<Mat> va(1, a), vb(1, b);
-        conv->finalize(InputArrayOfArrays(va), OutputArrayOfArrays(vb));
-    }
-
-    void backward(const std::vector<Mat>&, const std::vector<Mat>&, const std::vector<Mat>& outputGrads,
-                  const std::vector<bool>& needed, std::vector<Mat>& inputGrads) const CV_OVERRIDE
-    {
-        if (!needed[0])
-            return;
-        const Mat& dy = outputGrads[0];
-        std::vector<MatShape> ins(1, dnn::shape(dy)), outs, internalShapes;
-        conv->getMemoryShapes(ins, 1, outs, internalShapes);
-        std::vector<Mat> internals;
-        for (const MatShape& s : internalShapes)
-            internals.push_back(newBlob(s));
-        Mat dx = newBlob(outs[0]);
-        std::vector<Mat> vin(1, dy), vout(1, dx);
-        {
-            // cv::dnn's convolution forward writes member buffers: one call at a time per instance.
-            std::lock_guard<std::mutex> lock(mutex);
-            conv->forward(vin, vout, internals);
-        }
-        inputGrads[0] = dx;
-    }
-
-private:
-    Ptr<dnn::Layer> conv;
-    int inC, H, W;
-    mutable std::mutex mutex;
-};
-
+   O = deconv input channels) and the same geometry, through a standalone Convolution layer. */
 Ptr<LayerBackward> deconvolutionRule(const LayerContext& ctx)
 {
     // cv::dnn's deconvolution instances derive from BaseConvolutionLayer (not DeconvolutionLayer).
     Ptr<dnn::BaseConvolutionLayer> d = layerAs<dnn::BaseConvolutionLayer>(ctx);
     if (d->blobs.empty() || ctx.inputShapes.size() != 1)
         unsupported(ctx, "deconvolutions with weights given as an input have no backward rule");
-    return makePtr<DeconvolutionBackward>(ctx, d);
+    const ConvGeometry g = convGeometry(ctx, d, ctx.inputShapes.at(0), ctx.outputShapes.at(0), 0);
+    const dnn::LayerParams lp = gradientLayerParams(ctx, "Convolution", g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.pb,
+                                                    g.pr, g.dh, g.dw, g.cin, g.groups, d->blobs[0].clone());
+    return makePtr<LayerOnGradientBackward>(ctx, lp, &dnn::ConvolutionLayer::create, g, g.H, g.W, Rect(),
+                                            "the transposed geometry does not map back to the input size "
+                                            "(output_padding?)");
 }
 
 }  // namespace
