@@ -3,7 +3,7 @@
 
 // Occlusion sensitivity (Zeiler & Fergus 2014): parameters, fill images, the batched engine (occluded copies
 // through cv::dnn) and the results (score grids, drops, per-pixel maps). The incremental engine is in
-// occlusion_incremental.cpp, the per-layer-type geometry it uses in occlusion_geometry.cpp.
+// occlusion_plan.cpp and occlusion_run.cpp, the per-layer-type geometry it uses in occlusion_geometry.cpp.
 #include "precomp.hpp"
 #include "softmax.hpp"
 #include "occlusion_impl.hpp"

@@ -3,7 +3,7 @@
 
 // The layer-type knowledge of incremental occlusion, all in one place: for each layer type, how its output depends
 // on its inputs in space (pointwise, a strided window, everything) and how to compute it on patches. The engine
-// (occlusion_incremental.cpp) only sees Geometry objects. Types without an entry are recomputed in full.
+// (occlusion_plan.cpp, occlusion_run.cpp) only sees Geometry objects. Types without an entry are recomputed in full.
 #include "precomp.hpp"
 #include "occlusion_impl.hpp"
 #include "layer_registry.hpp"

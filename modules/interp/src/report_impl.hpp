@@ -8,6 +8,8 @@
 #include "precomp.hpp"
 #include "report_html.hpp"
 
+#include <chrono>
+
 namespace cv {
 namespace interp {
 namespace report {
@@ -38,6 +40,18 @@ struct Context
     EvaluationReport evaluation;       //!< empty `methods` when not computed
     std::vector<String> patchFiles;    //!< images mined for top patches
 };
+
+typedef std::chrono::steady_clock Clock;
+//! Seconds since t0.
+double secondsSince(const Clock::time_point& t0);
+//! File name without folder and extension.
+String stem(const String& path);
+//! A number with `digits` decimals ("-" for NaN).
+String fmt(double v, int digits = 3);
+//! Display width of a figure: small network inputs are shown enlarged (pixelated), large ones as they are (0).
+int displayWidth(const Mat& m, int minimum = 160);
+//! Caption of explained image n: "<file stem>: <label> (p = 0.87)".
+String caption(const Context& c, int n);
 
 //! Layers worth showing: the output of each convolutional block (a layer with weights and a spatial output, followed
 //! through same-shape single consumers), in network order.
