@@ -6,7 +6,7 @@
 #define OPENCV_INTERP_RULES_HPP
 
 #include "../precomp.hpp"
-#include "../graph_impl.hpp"
+#include "../engine/graph_impl.hpp"
 #include <functional>
 
 namespace cv {

@@ -102,7 +102,7 @@ struct CV_EXPORTS GeometryContext
 //! Builds the geometry of a layer; raise a cv::Exception for configurations the rule does not support.
 typedef std::function<LayerGeometry(const GeometryContext&)> GeometryRule;
 
-struct OcclusionRule;  //!< how incremental occlusion computes a layer type on patches (internal, src/occlusion_geometry.cpp)
+struct OcclusionRule;  //!< how incremental occlusion computes a layer type on patches (internal, src/occlusion/occlusion_geometry.cpp)
 
 /** @brief Everything interp knows about one layer type, in one process-wide registry keyed by type.
 

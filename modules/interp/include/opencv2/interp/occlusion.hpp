@@ -167,7 +167,7 @@ public:
     //! The explainer the maps are computed with.
     CV_WRAP Ptr<Explainer> explainer() const;
 
-    struct Impl;     //!< implementation (src/occlusion.cpp)
+    struct Impl;     //!< implementation (src/occlusion/occlusion.cpp)
 
 private:
     Occlusion();

@@ -1,0 +1,355 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// Faithfulness of saliency maps over a set of images with object masks: ground truth, metrics per method.
+#include "../precomp.hpp"
+
+#include <opencv2/core/utils/filesystem.hpp>
+#include "../io/filesystem.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace cv {
+namespace interp {
+
+namespace {
+
+String stripSlashes(String p)
+{
+    while (p.size() > 1 && p.back() == '/')
+        p.pop_back();
+    return p;
+}
+
+String withoutExtension(const String& p)
+{
+    const size_t dot = p.rfind('.'), slash = p.rfind('/');
+    return (dot == String::npos || (slash != String::npos && dot < slash)) ? p : p.substr(0, dot);
+}
+
+String baseName(const String& p)
+{
+    const size_t slash = p.rfind('/');
+    return slash == String::npos ? p : p.substr(slash + 1);
+}
+
+std::vector<String> splitCsvLine(const String& line)
+{
+    std::vector<String> cells;
+    std::stringstream ss(line);
+    String cell;
+    while (std::getline(ss, cell, ','))
+    {
+        while (!cell.empty() && (cell.back() == '\r' || cell.back() == ' '))
+            cell.pop_back();
+        cells.push_back(cell);
+    }
+    return cells;
+}
+
+//! file (relative path or base name) -> label, from a CSV with `file` and `label` columns; empty if absent.
+std::map<String, int> readLabels(const String& csv)
+{
+    std::map<String, int> labels;
+    std::ifstream f(csv.c_str());
+    if (!f)
+        return labels;
+    String line;
+    if (!std::getline(f, line))
+        return labels;
+    const std::vector<String> header = splitCsvLine(line);
+    const auto fileCol = std::find(header.begin(), header.end(), "file");
+    const auto labelCol = std::find(header.begin(), header.end(), "label");
+    if (fileCol == header.end() || labelCol == header.end())
+        CV_Error(Error::StsParseError, "'" + csv + "' has no 'file' and 'label' columns in its header line: rename "
+                                       "its columns or remove the file to evaluate without labels");
+    const size_t fc = fileCol - header.begin(), lc = labelCol - header.begin();
+    int lineNo = 1;
+    while (std::getline(f, line))
+    {
+        lineNo++;
+        const std::vector<String> cells = splitCsvLine(line);
+        if (cells.empty() || (cells.size() == 1 && cells[0].empty()))
+            continue;
+        if (cells.size() <= std::max(fc, lc))
+            CV_Error(Error::StsParseError, cv::format("%s:%d: too few columns", csv.c_str(), lineNo));
+        char* end = nullptr;
+        const long v = std::strtol(cells[lc].c_str(), &end, 10);
+        if (end == cells[lc].c_str() || *end != 0)
+            CV_Error(Error::StsParseError, cv::format("%s:%d: label '%s' is not an integer", csv.c_str(), lineNo,
+                                                      cells[lc].c_str()));
+        labels[cells[fc]] = (int)v;
+    }
+    return labels;
+}
+
+double nan() { return std::numeric_limits<double>::quiet_NaN(); }
+
+double mean(const std::vector<double>& v)
+{
+    if (v.empty())
+        return nan();
+    double s = 0;
+    for (double x : v)
+        s += x;
+    return s / (double)v.size();
+}
+
+//! One sample of an N x C x H x W blob, as a 1 x C x H x W header.
+Mat sampleOf(const Mat& blob, int n)
+{
+    const int sz[] = { 1, blob.size[1], blob.size[2], blob.size[3] };
+    return Mat(4, sz, CV_32F, (void*)blob.ptr<float>(n));
+}
+
+struct Loaded
+{
+    std::vector<Mat> images, masks;
+};
+
+Loaded loadBatch(const GroundTruthSet& data, int begin, int end)
+{
+    Loaded b;
+    for (int i = begin; i < end; i++)
+    {
+        Mat img = imread(data.images[i], IMREAD_COLOR);
+        if (img.empty())
+            CV_Error(Error::StsError, "cannot read image '" + data.images[i] + "': check that the file exists and is "
+                                      "an image cv::imread can decode");
+        Mat mask = imread(data.masks[i], IMREAD_GRAYSCALE);
+        if (mask.empty())
+            CV_Error(Error::StsError, "cannot read mask '" + data.masks[i] + "': masks are 8-bit images, non-zero "
+                                      "on the object");
+        if (mask.size() != img.size())
+            CV_Error(Error::StsUnmatchedSizes,
+                     cv::format("mask '%s' is %dx%d but image '%s' is %dx%d: a mask must have its image's size",
+                                data.masks[i].c_str(), mask.cols, mask.rows, data.images[i].c_str(), img.cols,
+                                img.rows));
+        b.images.push_back(img);
+        b.masks.push_back(mask);
+    }
+    return b;
+}
+
+bool contains(const std::vector<String>& v, const String& s)
+{
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::vector<String> checkedNames(const std::vector<String>& wanted, const std::vector<String>& known, const char* what)
+{
+    if (wanted.empty())
+        return known;
+    String list;
+    for (const String& k : known)
+        list += (list.empty() ? "" : ", ") + k;
+    for (const String& w : wanted)
+        if (!contains(known, w))
+            CV_Error(Error::StsBadArg, cv::format("unknown %s '%s': use one of %s", what, w.c_str(), list.c_str()));
+    return wanted;
+}
+
+}  // namespace
+
+GroundTruthSet readGroundTruth(const String& imagesDir_, const String& masksDir_, int limit)
+{
+    const String imagesDir = stripSlashes(imagesDir_);
+    if (!utils::fs::isDirectory(imagesDir))
+        CV_Error(Error::StsObjectNotFound, "image directory '" + imagesDir + "' does not exist: give the folder that "
+                                           "holds the images (for example data/scenes/test)");
+    const String masksDir = masksDir_.empty() ? imagesDir + "/masks" : stripSlashes(masksDir_);
+    if (!utils::fs::isDirectory(masksDir))
+        CV_Error(Error::StsObjectNotFound, "mask directory '" + masksDir + "' does not exist: give the folder of "
+                                          "object masks (one per image, same file name, non-zero on the object)");
+    CV_CheckGE(limit, 0, "limit must be >= 0 (0 means all images)");
+    std::vector<String> files;
+    fs::listRecursive(imagesDir, files);
+    GroundTruthSet set;
+    const std::map<String, int> labels = readLabels(imagesDir + "/labels.csv");
+    static const char* maskExts[] = { ".png", ".bmp", ".tif", ".tiff", ".pgm", ".jpg", ".jpeg", ".webp" };
+    for (const String& f : files)
+    {
+        if (f.compare(0, masksDir.size() + 1, masksDir + "/") == 0)
+            continue;
+        const String rel = f.substr(imagesDir.size() + 1);
+        String mask;
+        if (fs::isFile(masksDir + "/" + rel))
+            mask = masksDir + "/" + rel;
+        for (size_t e = 0; mask.empty() && e < sizeof(maskExts) / sizeof(maskExts[0]); e++)
+        {
+            const String candidate = masksDir + "/" + withoutExtension(rel) + maskExts[e];
+            if (fs::isFile(candidate))
+                mask = candidate;
+        }
+        if (mask.empty())
+            CV_Error(Error::StsObjectNotFound, "no mask for image '" + f + "': expected '" + masksDir + "/" + rel +
+                                               "' (masks have the image's file name, any image extension)");
+        int label = -1;
+        auto it = labels.find(rel);
+        if (it == labels.end())
+            it = labels.find(baseName(rel));
+        if (it != labels.end())
+            label = it->second;
+        set.images.push_back(f);
+        set.masks.push_back(mask);
+        set.labels.push_back(label);
+        if (limit > 0 && (int)set.images.size() == limit)
+            break;
+    }
+    if (set.images.empty())
+        CV_Error(Error::StsObjectNotFound, "no images found under '" + imagesDir + "' (outside its masks folder): "
+                                           "give a folder with .png/.jpg/... files");
+    return set;
+}
+
+std::vector<String> evaluationMetricNames()
+{
+    return std::vector<String>{ "iou", "pointing", "mass", "deletion", "insertion", "sanity" };
+}
+
+EvaluationReport evaluateSaliency(const Ptr<Explainer>& explainer, const ModelInfo& model, const GroundTruthSet& data,
+                                  const EvaluationParams& params)
+{
+    return evaluateSaliency(explainer, model, data, params, EvaluationProgress());
+}
+
+EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& model, const GroundTruthSet& data,
+                                  const EvaluationParams& params, const EvaluationProgress& progress)
+{
+    if (!ex || ex->empty())
+        CV_Error(Error::StsNullPtr, "evaluateSaliency: the explainer is empty: load the model with cv::interp::readNet()");
+    const int total = (int)data.images.size();
+    if (total == 0)
+        CV_Error(Error::StsBadArg, "no images to evaluate: the ground-truth set is empty (see readGroundTruth)");
+    if (data.masks.size() != data.images.size())
+        CV_Error(Error::StsBadArg, cv::format("%d images but %d masks: give one mask per image", total,
+                                              (int)data.masks.size()));
+    if (!data.labels.empty() && data.labels.size() != data.images.size())
+        CV_Error(Error::StsBadArg, cv::format("%d images but %d labels: give one label per image (-1 if unknown) or "
+                                              "none", total, (int)data.labels.size()));
+    CV_CheckGT(params.batchSize, 0, "EvaluationParams::batchSize must be positive");
+    CV_CheckGE(params.sanityImages, 0, "EvaluationParams::sanityImages must be >= 0");
+    CV_CheckGE(params.pointingTolerance, 0, "EvaluationParams::pointingTolerance must be >= 0");
+    const std::vector<String> methods = checkedNames(params.methods, attributionMethodNames(), "saliency method");
+    const std::vector<String> metrics = checkedNames(params.metrics, evaluationMetricNames(), "metric");
+    const bool doIoU = contains(metrics, "iou"), doPointing = contains(metrics, "pointing"),
+               doMass = contains(metrics, "mass"), doDeletion = contains(metrics, "deletion"),
+               doInsertion = contains(metrics, "insertion"), doSanity = contains(metrics, "sanity");
+
+    const Preprocessing& prep = model.preprocessing;
+    EvaluationReport report;
+    report.model = model.model;
+    report.images = data.images;
+    report.labels = data.labels.empty() ? std::vector<int>(total, -1) : data.labels;
+    report.methods.resize(methods.size());
+    for (size_t m = 0; m < methods.size(); m++)
+    {
+        report.methods[m].method = methods[m];
+        report.methods[m].seconds = 0;
+    }
+    std::vector<Mat> sanityImages;
+    std::vector<Target> sanityTargets;
+    double objectFraction = 0, pointingChance = 0;
+    int correct = 0, labelled = 0;
+    typedef std::chrono::steady_clock Clock;
+    for (int begin = 0; begin < total; begin += params.batchSize)
+    {
+        const int end = std::min(total, begin + params.batchSize);
+        const Loaded batch = loadBatch(data, begin, end);
+        const Mat blob = prep.toBlob(batch.images);
+        const std::vector<int> predicted = predictClasses(ex, blob);
+        std::vector<Target> targets;
+        for (int i = begin; i < end; i++)
+        {
+            const int label = report.labels[i], pred = predicted[i - begin];
+            report.predictions.push_back(pred);
+            if (label >= 0)
+            {
+                labelled++;
+                correct += label == pred;
+            }
+            const int t = params.explainLabels && label >= 0 ? label : pred;
+            report.targets.push_back(t);
+            targets.push_back(Target::classScore(t));
+            const Mat& mask = batch.masks[i - begin];
+            objectFraction += (double)countNonZero(mask) / (double)mask.total();
+            Mat grown = mask;
+            if (params.pointingTolerance > 0)
+                dilate(mask, grown, getStructuringElement(MORPH_ELLIPSE, Size(2 * params.pointingTolerance + 1,
+                                                                               2 * params.pointingTolerance + 1)));
+            pointingChance += (double)countNonZero(grown) / (double)mask.total();
+            if (doSanity && i < params.sanityImages)
+            {
+                sanityTargets.push_back(targets.back());
+                sanityImages.push_back(batch.images[i - begin]);
+            }
+        }
+        for (size_t m = 0; m < methods.size(); m++)
+        {
+            MethodEvaluation& me = report.methods[m];
+            const Clock::time_point t0 = Clock::now();
+            AttributionParams ap = params.attribution;
+            ap.method = parseAttributionMethod(methods[m]);
+            const std::vector<Mat> maps = attribute(ex, blob, targets, ap).maps;
+            for (int j = 0; j < end - begin; j++)
+            {
+                const Mat onImage = prep.mapToImage(maps[j], batch.images[j].size());
+                const Mat& mask = batch.masks[j];
+                if (doIoU)
+                {
+                    Mat seg;
+                    segmentFromSaliency(batch.images[j], onImage, seg, params.segmentation);
+                    me.iou.push_back(maskIoU(seg, mask));
+                }
+                if (doPointing)
+                    me.pointing.push_back(pointingGameHit(onImage, mask, params.pointingTolerance) ? 1.0 : 0.0);
+                if (doMass)
+                    me.mass.push_back(saliencyMassInMask(onImage, mask));
+                if (doDeletion)
+                    me.deletion.push_back(deletionCurve(ex, sampleOf(blob, j), targets[j], maps[j],
+                                                        params.perturbation).auc);
+                if (doInsertion)
+                    me.insertion.push_back(insertionCurve(ex, sampleOf(blob, j), targets[j], maps[j],
+                                                          params.perturbation).auc);
+            }
+            me.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+            if (progress && !progress(methods[m], end, total))
+                CV_Error(Error::StsError, "evaluation cancelled by the progress callback");
+        }
+    }
+    report.accuracy = labelled > 0 ? (double)correct / labelled : -1;
+    report.meanObjectFraction = objectFraction / total;
+    report.randomPointing = pointingChance / total;
+    Mat sanityBlob;  // made once, for the first method that needs it
+    for (size_t m = 0; m < methods.size(); m++)
+    {
+        MethodEvaluation& me = report.methods[m];
+        me.meanIoU = mean(me.iou);
+        me.pointingRate = mean(me.pointing);
+        me.meanMass = mean(me.mass);
+        me.deletionAUC = mean(me.deletion);
+        me.insertionAUC = mean(me.insertion);
+        if (doSanity && !sanityImages.empty() && methods[m] != "occlusion")
+        {
+            if (sanityBlob.empty())
+                sanityBlob = prep.toBlob(sanityImages);
+            const Clock::time_point t0 = Clock::now();
+            AttributionParams ap = params.attribution;
+            ap.method = parseAttributionMethod(methods[m]);
+            const RandomizationResult r = cascadingRandomization(ex, sanityBlob, sanityTargets, ap, params.sanitySeed);
+            me.sanityCorrelation = r.meanCorrelation.empty() ? nan() : r.meanCorrelation.back();
+            me.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+            if (progress && !progress(methods[m] + " (sanity)", total, total))
+                CV_Error(Error::StsError, "evaluation cancelled by the progress callback");
+        }
+    }
+    return report;
+}
+
+}  // namespace interp
+}  // namespace cv
