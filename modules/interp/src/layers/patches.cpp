@@ -16,8 +16,9 @@
 namespace cv {
 namespace interp {
 
-//! Ranking of positions: larger value first, then smaller image index, row, column (shared with patches_io.cpp).
-bool patchBefore(const Patch& a, const Patch& b)
+//! Ranking of positions (patches and mining entries alike): larger value first, then smaller image index, row, column.
+template<typename P>
+bool ranksBefore(const P& a, const P& b)
 {
     if (a.value != b.value)
         return a.value > b.value;
@@ -26,6 +27,12 @@ bool patchBefore(const Patch& a, const Patch& b)
     if (a.y != b.y)
         return a.y < b.y;
     return a.x < b.x;
+}
+
+//! The ranking of patches (shared with patches_io.cpp).
+bool patchBefore(const Patch& a, const Patch& b)
+{
+    return ranksBefore(a, b);
 }
 
 //! Index of a layer of a result by name (with or without the prefixes OpenCV adds to ONNX names), or -1.
@@ -285,13 +292,7 @@ struct Entry
 
 inline bool entryBefore(const Entry& a, const Entry& b)
 {
-    if (a.value != b.value)
-        return a.value > b.value;
-    if (a.image != b.image)
-        return a.image < b.image;
-    if (a.y != b.y)
-        return a.y < b.y;
-    return a.x < b.x;
+    return ranksBefore(a, b);
 }
 
 //! The best K entries of one channel: a heap whose front is the worst kept entry.

@@ -29,7 +29,6 @@ inline int clampToInt(long long v)
     return (int)std::max<long long>(INT_MIN / 4, std::min<long long>(INT_MAX / 4, v));
 }
 
-bool isSpatial(const MatShape& s) { return s.size() >= 4; }
 
 struct Region
 {
@@ -297,12 +296,12 @@ Region ReceptiveField::Impl::propagate(int layer, int pin, int y, int x, bool cl
                     continue;
                 const MatShape& in = shapeOf(src);
                 Region m;
-                if (!isSpatial(in))
+                if (!LayerGeometry::isSpatial(in))
                     m.y0 = m.y1 = m.x0 = m.x1 = 0;  // a vector is read as a whole
                 else
                 {
                     const int inH = in[in.size() - 2], inW = in[in.size() - 1];
-                    if (!isSpatial(out))
+                    if (!LayerGeometry::isSpatial(out))
                     {
                         m.y0 = 0; m.y1 = inH - 1;
                         m.x0 = 0; m.x1 = inW - 1;
@@ -342,11 +341,11 @@ void ReceptiveField::Impl::checkPosition(int layer, int pin, int y, int x) const
         CV_Error(Error::StsOutOfRange, cv::format("layer '%s' has %d outputs, not %d", info.name.c_str(),
                                                   (int)outShapes[layer].size(), pin + 1));
     const MatShape& s = outShapes[layer][pin];
-    const int H = isSpatial(s) ? s[s.size() - 2] : 1, W = isSpatial(s) ? s[s.size() - 1] : 1;
+    const int H = LayerGeometry::isSpatial(s) ? s[s.size() - 2] : 1, W = LayerGeometry::isSpatial(s) ? s[s.size() - 1] : 1;
     if (y < 0 || y >= H || x < 0 || x >= W)
         CV_Error(Error::StsOutOfRange, cv::format("position (y %d, x %d) is outside the %d x %d output of layer '%s'%s",
                                                   y, x, H, W, info.name.c_str(),
-                                                  isSpatial(s) ? "" : " (not a map: use y = x = 0)"));
+                                                  LayerGeometry::isSpatial(s) ? "" : " (not a map: use y = x = 0)"));
 }
 
 LayerReceptiveField ReceptiveField::Impl::summarize(int i) const
@@ -359,7 +358,7 @@ LayerReceptiveField ReceptiveField::Impl::summarize(int i) const
     if (outShapes[i].empty())
         return r;
     const MatShape& s = outShapes[i][0];
-    r.spatial = isSpatial(s);
+    r.spatial = LayerGeometry::isSpatial(s);
     const int H = r.spatial ? s[s.size() - 2] : 1, W = r.spatial ? s[s.size() - 1] : 1;
     r.outputSize = Size(W, H);
     if (!r.dependsOnInput)

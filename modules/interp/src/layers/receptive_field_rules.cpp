@@ -17,7 +17,6 @@ namespace interp {
 namespace {
 
 //! Spatial axes of a blob with at least 4 axes: rows dims-2, columns dims-1.
-bool isSpatial(const MatShape& s) { return s.size() >= 4; }
 int rowsOf(const MatShape& s) { return s[s.size() - 2]; }
 int colsOf(const MatShape& s) { return s[s.size() - 1]; }
 
@@ -51,7 +50,7 @@ LayerGeometry pointwise(const GeometryContext& ctx)
         for (int s = 0; s < numInputs(ctx); s++)
         {
             const MatShape& in = ctx.inputShapes[s];
-            if (!isSpatial(in) || !isSpatial(out))
+            if (!LayerGeometry::isSpatial(in) || !LayerGeometry::isSpatial(out))
             {
                 g.maps[p].push_back(SpatialMap(AxisMap::whole(), AxisMap::whole()));
                 continue;
@@ -83,7 +82,7 @@ LayerGeometry reshapeLike(const GeometryContext& ctx)
     {
         const MatShape& out = ctx.outputShapes.at(p);
         // Row-major reshapes that keep the last two axes keep every element's row and column.
-        const bool keeps = isSpatial(in) && isSpatial(out) && rowsOf(in) == rowsOf(out) && colsOf(in) == colsOf(out);
+        const bool keeps = LayerGeometry::isSpatial(in) && LayerGeometry::isSpatial(out) && rowsOf(in) == rowsOf(out) && colsOf(in) == colsOf(out);
         g.maps[p].push_back(keeps ? SpatialMap(AxisMap::identity(), AxisMap::identity())
                                   : SpatialMap(AxisMap::whole(), AxisMap::whole()));
         for (int s = 1; s < numInputs(ctx); s++)
@@ -116,11 +115,15 @@ int spatialIndex(size_t n, int axis)
     return (int)n - 2 + axis;
 }
 
-LayerGeometry convolution(const GeometryContext& ctx)
+/* Convolution (a sliding window over the input) and deconvolution (the transposed window): kernel, stride, dilation
+   and padding per spatial axis. Weights given as a second input (rare) are read whole by every output. */
+LayerGeometry convolutionLike(const GeometryContext& ctx, bool transposed)
 {
     Ptr<dnn::BaseConvolutionLayer> l = layerAs<dnn::BaseConvolutionLayer>(ctx);
     const MatShape& in = ctx.inputShapes.at(0);
-    if (!isSpatial(in) || l->kernel_size.size() < 2)
+    if (transposed && (!l->padMode.empty() || l->kernel_size.size() < 2))
+        unsupported(ctx, "only 2-D deconvolutions with explicit padding have a receptive-field rule");
+    if (!transposed && (!LayerGeometry::isSpatial(in) || l->kernel_size.size() < 2))
         unsupported(ctx, "only 2-D convolutions have a receptive-field rule");
     AxisMap maps[2];
     for (int a = 0; a < 2; a++)
@@ -130,36 +133,21 @@ LayerGeometry convolution(const GeometryContext& ctx)
         const int s = i < (int)l->strides.size() ? (int)l->strides[i] : 1;
         const int d = i < (int)l->dilations.size() ? (int)l->dilations[i] : 1;
         int pad = 0;
-        convPoolPads(l->padMode, l->kernel_size, l->strides, l->pads_begin, i, a == 0 ? rowsOf(in) : colsOf(in), pad);
-        maps[a] = AxisMap::window(s, pad, (k - 1) * d + 1);
+        if (transposed)
+            pad = i < (int)l->pads_begin.size() ? (int)l->pads_begin[i] : 0;
+        else
+            convPoolPads(l->padMode, l->kernel_size, l->strides, l->pads_begin, i, a == 0 ? rowsOf(in) : colsOf(in), pad);
+        const int extent = (k - 1) * d + 1;
+        maps[a] = transposed ? AxisMap::transposedWindow(s, pad, extent) : AxisMap::window(s, pad, extent);
     }
     LayerGeometry g = LayerGeometry::uniform(1, 1, SpatialMap(maps[0], maps[1]));
-    // Weights given as a second input (rare): every output reads all of them.
     for (int s = 1; s < numInputs(ctx); s++)
         g.maps[0].push_back(SpatialMap(AxisMap::whole(), AxisMap::whole()));
     return g;
 }
 
-LayerGeometry deconvolution(const GeometryContext& ctx)
-{
-    Ptr<dnn::BaseConvolutionLayer> l = layerAs<dnn::BaseConvolutionLayer>(ctx);
-    if (!l->padMode.empty() || l->kernel_size.size() < 2)
-        unsupported(ctx, "only 2-D deconvolutions with explicit padding have a receptive-field rule");
-    AxisMap maps[2];
-    for (int a = 0; a < 2; a++)
-    {
-        const int i = spatialIndex(l->kernel_size.size(), a);
-        const int k = (int)l->kernel_size[i];
-        const int s = i < (int)l->strides.size() ? (int)l->strides[i] : 1;
-        const int d = i < (int)l->dilations.size() ? (int)l->dilations[i] : 1;
-        const int pad = i < (int)l->pads_begin.size() ? (int)l->pads_begin[i] : 0;
-        maps[a] = AxisMap::transposedWindow(s, pad, (k - 1) * d + 1);
-    }
-    LayerGeometry g = LayerGeometry::uniform(1, 1, SpatialMap(maps[0], maps[1]));
-    for (int s = 1; s < numInputs(ctx); s++)
-        g.maps[0].push_back(SpatialMap(AxisMap::whole(), AxisMap::whole()));
-    return g;
-}
+LayerGeometry convolution(const GeometryContext& ctx) { return convolutionLike(ctx, false); }
+LayerGeometry deconvolution(const GeometryContext& ctx) { return convolutionLike(ctx, true); }
 
 LayerGeometry pooling(const GeometryContext& ctx)
 {
@@ -167,7 +155,7 @@ LayerGeometry pooling(const GeometryContext& ctx)
     const MatShape& in = ctx.inputShapes.at(0);
     if (l->type != 0 /* MAX */ && l->type != 1 /* AVE */ && l->type != 2 /* STOCHASTIC */ && l->type != 3 /* SUM */)
         unsupported(ctx, "ROI pooling has no receptive-field rule");
-    if (!isSpatial(in))
+    if (!LayerGeometry::isSpatial(in))
         return global(ctx);  // 1-D pooling of N x C x L: no image rows and columns left
     AxisMap maps[2];
     for (int a = 0; a < 2; a++)
@@ -211,7 +199,7 @@ LayerGeometry concat(const GeometryContext& ctx)
 {
     Ptr<dnn::ConcatLayer> l = layerAs<dnn::ConcatLayer>(ctx);
     const MatShape& out = ctx.outputShapes.at(0);
-    if (!isSpatial(out))
+    if (!LayerGeometry::isSpatial(out))
         return global(ctx);
     const int axis = normalizedAxis(l->axis, out.size());
     const int rowAxis = (int)out.size() - 2, colAxis = (int)out.size() - 1;
@@ -254,7 +242,7 @@ LayerGeometry slice(const GeometryContext& ctx)
 {
     Ptr<dnn::SliceLayer> l = layerAs<dnn::SliceLayer>(ctx);
     const MatShape& in = ctx.inputShapes.at(0);
-    if (!isSpatial(in))
+    if (!LayerGeometry::isSpatial(in))
         return global(ctx);
     const int dims = (int)in.size();
     LayerGeometry g;
@@ -370,7 +358,7 @@ LayerGeometry resize(const GeometryContext& ctx)
     const LayerInfo& info = *ctx.info;
     const MatShape& in = ctx.inputShapes.at(0);
     const MatShape& out = ctx.outputShapes.at(0);
-    if (!isSpatial(in) || in.size() != 4)
+    if (!LayerGeometry::isSpatial(in) || in.size() != 4)
         unsupported(ctx, "only N x C x H x W resizing has a receptive-field rule");
     info.requireCaptured("the interpolation mode");
     dnn::LayerParams params = info.params;
@@ -395,7 +383,7 @@ LayerGeometry perAxisFromShapes(const GeometryContext& ctx)
 {
     const MatShape& in = ctx.inputShapes.at(0);
     const MatShape& out = ctx.outputShapes.at(0);
-    if (!isSpatial(in) || !isSpatial(out))
+    if (!LayerGeometry::isSpatial(in) || !LayerGeometry::isSpatial(out))
         return global(ctx);
     AxisMap maps[2];
     const int inSize[2] = { rowsOf(in), colsOf(in) }, outSize[2] = { rowsOf(out), colsOf(out) };
@@ -415,7 +403,7 @@ LayerGeometry softmax(const GeometryContext& ctx)
 {
     const LayerInfo& info = *ctx.info;
     const MatShape& in = ctx.inputShapes.at(0);
-    if (!isSpatial(in))
+    if (!LayerGeometry::isSpatial(in))
         return global(ctx);
     info.requireCaptured("the softmax axis");
     const int axis = normalizedAxis(info.params.get<int>("axis", 1), in.size());
@@ -428,7 +416,7 @@ LayerGeometry softmax(const GeometryContext& ctx)
 LayerGeometry lpNormalize(const GeometryContext& ctx)
 {
     const MatShape& in = ctx.inputShapes.at(0);
-    if (!isSpatial(in))
+    if (!LayerGeometry::isSpatial(in))
         return global(ctx);
     int start = 0, end = 0;
     lpNormalizeAxes(*ctx.info, (int)in.size(), start, end);
@@ -442,7 +430,7 @@ LayerGeometry permute(const GeometryContext& ctx)
 {
     const LayerInfo& info = *ctx.info;
     const MatShape& in = ctx.inputShapes.at(0);
-    if (!isSpatial(in) || !isSpatial(ctx.outputShapes.at(0)))
+    if (!LayerGeometry::isSpatial(in) || !LayerGeometry::isSpatial(ctx.outputShapes.at(0)))
         return global(ctx);
     info.requireCaptured("the permutation order");
     dnn::DictValue order = info.requireParam("order");

@@ -119,7 +119,8 @@ private:
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
 
-bool isSpatial(const MatShape& s)
+//! An N x C x H x W blob: the only layout the patch ops compute on.
+bool isMap4D(const MatShape& s)
 {
     return s.size() == 4;
 }
@@ -170,14 +171,14 @@ Geometry pointwise(const GeometryContext& ctx, const LayerGeometry* = nullptr)
     if (ctx.outputShapes.empty() || ctx.inputShapes.empty())
         return unknownGeometry("no inputs or outputs");
     const MatShape& o0 = ctx.outputShapes[0];
-    if (!isSpatial(o0))
+    if (!isMap4D(o0))
         return withLayerOp(ctx, globalGeometry("its output is not a spatial map"));
     for (const MatShape& o : ctx.outputShapes)
-        if (!isSpatial(o) || o[0] != o0[0] || o[2] != o0[2] || o[3] != o0[3])
+        if (!isMap4D(o) || o[0] != o0[0] || o[2] != o0[2] || o[3] != o0[3])
             return unknownGeometry("its outputs differ in batch or spatial size");
     for (const MatShape& i : ctx.inputShapes)
     {
-        if (!isSpatial(i) || i[0] != o0[0])
+        if (!isMap4D(i) || i[0] != o0[0])
             return unknownGeometry("an input is not a map of the same batch");
         const bool same = i[2] == o0[2] && i[3] == o0[3];
         const bool broadcast = i[2] == 1 && i[3] == 1;
@@ -192,8 +193,8 @@ Geometry pointwise(const GeometryContext& ctx, const LayerGeometry* = nullptr)
 //! Checks that the window geometry maps the input size to the output size; else UNKNOWN.
 Geometry checkedWindow(const GeometryContext& ctx, Geometry g)
 {
-    if (ctx.inputShapes.size() != 1 || !isSpatial(ctx.inputShapes[0]) || ctx.outputShapes.empty() ||
-        !isSpatial(ctx.outputShapes[0]))
+    if (ctx.inputShapes.size() != 1 || !isMap4D(ctx.inputShapes[0]) || ctx.outputShapes.empty() ||
+        !isMap4D(ctx.outputShapes[0]))
         return unknownGeometry("a window layer needs one spatial input and a spatial output");
     const MatShape& in = ctx.inputShapes[0];
     const MatShape& out = ctx.outputShapes[0];
@@ -295,7 +296,7 @@ Geometry padding(const GeometryContext& ctx, const LayerGeometry*)
     const dnn::LayerParams& p = ctx.info->params;
     if (p.get<String>("type", "constant") != "constant" || !p.has("paddings"))
         return unknownGeometry("only constant padding has a window geometry");
-    if (ctx.inputShapes.size() != 1 || !isSpatial(ctx.inputShapes[0]) || !isSpatial(ctx.outputShapes[0]))
+    if (ctx.inputShapes.size() != 1 || !isMap4D(ctx.inputShapes[0]) || !isMap4D(ctx.outputShapes[0]))
         return unknownGeometry("only padding of 4-D maps has a window geometry");
     const MatShape& in = ctx.inputShapes[0];
     const MatShape& out = ctx.outputShapes[0];
@@ -331,7 +332,7 @@ Geometry lrn(const GeometryContext& ctx, const LayerGeometry*)
 
 Geometry softmax(const GeometryContext& ctx, const LayerGeometry*)
 {
-    if (!ctx.outputShapes.empty() && isSpatial(ctx.outputShapes[0]))
+    if (!ctx.outputShapes.empty() && isMap4D(ctx.outputShapes[0]))
     {
         const int axis = ctx.info->params.get<int>("axis", 1);
         if (axis == 1 || axis == -3)

@@ -123,26 +123,32 @@ void blurBlob(Mat& blob, double sigma)
     });
 }
 
-void clipSmallNorm(Mat& blob, double percentile)
+//! N x (H W) scores of each pixel of an N x C x H x W blob: f(n, i), i the position in the plane.
+template<typename F>
+Mat pixelScores(const Mat& blob, F f)
 {
-    checkBlob(blob);
-    const int N = blob.size[0], C = blob.size[1];
+    const int N = blob.size[0];
     const size_t plane = (size_t)blob.size[2] * blob.size[3];
     Mat score(N, (int)plane, CV_32F);
     for (int n = 0; n < N; n++)
-    {
-        float* s = score.ptr<float>(n);
         for (size_t i = 0; i < plane; i++)
+            score.ptr<float>(n)[i] = (float)f(n, i);
+    return score;
+}
+
+void clipSmallNorm(Mat& blob, double percentile)
+{
+    checkBlob(blob);
+    const int C = blob.size[1];
+    const Mat score = pixelScores(blob, [&](int n, size_t i) {
+        double acc = 0;
+        for (int c = 0; c < C; c++)
         {
-            double acc = 0;
-            for (int c = 0; c < C; c++)
-            {
-                const double v = blob.ptr<float>(n, c)[i];
-                acc += v * v;
-            }
-            s[i] = (float)std::sqrt(acc);
+            const double v = blob.ptr<float>(n, c)[i];
+            acc += v * v;
         }
-    }
+        return std::sqrt(acc);
+    });
     clipByScore(blob, score, percentile);
 }
 
@@ -151,20 +157,13 @@ void clipSmallContribution(Mat& blob, const Mat& grad, double percentile)
     checkBlob(blob);
     checkBlob(grad);
     CV_Assert(grad.total() == blob.total());
-    const int N = blob.size[0], C = blob.size[1];
-    const size_t plane = (size_t)blob.size[2] * blob.size[3];
-    Mat score(N, (int)plane, CV_32F);
-    for (int n = 0; n < N; n++)
-    {
-        float* s = score.ptr<float>(n);
-        for (size_t i = 0; i < plane; i++)
-        {
-            double acc = 0;
-            for (int c = 0; c < C; c++)
-                acc += std::abs((double)blob.ptr<float>(n, c)[i] * grad.ptr<float>(n, c)[i]);
-            s[i] = (float)acc;
-        }
-    }
+    const int C = blob.size[1];
+    const Mat score = pixelScores(blob, [&](int n, size_t i) {
+        double acc = 0;
+        for (int c = 0; c < C; c++)
+            acc += std::abs((double)blob.ptr<float>(n, c)[i] * grad.ptr<float>(n, c)[i]);
+        return acc;
+    });
     clipByScore(blob, score, percentile);
 }
 

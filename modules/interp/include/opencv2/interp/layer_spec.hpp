@@ -89,6 +89,8 @@ struct CV_EXPORTS LayerGeometry
 
     //! The same map for every (pin, slot) pair.
     static LayerGeometry uniform(int numOutputs, int numInputs, const SpatialMap& map);
+    //! True for the blobs a geometry describes: at least 4 axes, the last two rows and columns.
+    static bool isSpatial(const MatShape& shape) { return shape.size() >= 4; }
 };
 
 //! What a geometry rule gets to know about its layer.
