@@ -51,14 +51,14 @@ void BM_Backward(benchmark::State& state, const std::string& name, bool passPerT
     if (!ex)
         return;
     cv::Ptr<cv::interp::Tape> tape = ex->forward(perf::input());
-    cv::interp::Seeds seeds = ex->makeSeeds(*tape, std::vector<Target>(1, Target::classScore(0)));
+    cv::interp::Seeds seeds = ex->makeSeeds(tape, std::vector<Target>(1, Target::classScore(0)));
     if (passPerThread)
         cv::setNumThreads(1);
     cv::Mat g;
-    ex->backward(*tape, seeds, cv::interp::BACKWARD_STANDARD, g);
+    ex->backward(tape, seeds, cv::interp::BACKWARD_STANDARD, g);
     for (auto _ : state)
     {
-        ex->backward(*tape, seeds, cv::interp::BACKWARD_STANDARD, g);
+        ex->backward(tape, seeds, cv::interp::BACKWARD_STANDARD, g);
         benchmark::DoNotOptimize(g.data);
     }
     state.SetItemsProcessed(state.iterations());

@@ -294,7 +294,8 @@ void TargetOptions::add(po::options_description& d)
         ("neuron", po::value(&neuron), "LAYER:CHANNEL[:Y:X] a neuron, or without Y:X the sum of the channel");
 }
 
-std::vector<cv::interp::Target> TargetOptions::resolve(const cv::interp::Explainer& ex, const cv::interp::Tape& tape) const
+std::vector<cv::interp::Target> TargetOptions::resolve(const cv::Ptr<cv::interp::Explainer>& ex,
+                                                       const cv::Ptr<cv::interp::Tape>& tape) const
 {
     if (!neuron.empty())
     {
@@ -311,8 +312,8 @@ std::vector<cv::interp::Target> TargetOptions::resolve(const cv::interp::Explain
     if (!outputLayer.empty())
     {
         // predicted class of that layer's scores
-        const cv::Mat& s = tape.output(outputLayer);
-        const int N = tape.batchSize();
+        const cv::Mat s = tape->output(outputLayer);
+        const int N = tape->batchSize();
         const int per = (int)(s.total() / N);
         for (int n = 0; n < N; n++)
         {

@@ -105,7 +105,7 @@ struct TargetOptions
     std::string neuron, outputLayer;
     void add(po::options_description& d);
     //! One target per sample (needs the tape for the predicted class).
-    std::vector<cv::interp::Target> resolve(const cv::interp::Explainer& ex, const cv::interp::Tape& tape) const;
+    std::vector<cv::interp::Target> resolve(const cv::Ptr<cv::interp::Explainer>& ex, const cv::Ptr<cv::interp::Tape>& tape) const;
     bool isNeuron() const { return !neuron.empty(); }
 };
 

@@ -145,7 +145,7 @@ int runSaliency(const std::vector<std::string>& args)
     const cv::Ptr<ci::Explainer>& ex = m.explainer;
     cli::Input in = input.load(info);
 
-    std::vector<ci::Target> targets = target.resolve(*ex, *ex->forward(in.blob));
+    std::vector<ci::Target> targets = target.resolve(ex, ex->forward(in.blob));
     ci::Attribution a = ci::attribute(ex, in.blob, targets, params);
     cli::bench(opt.method, opt.benchRuns, [&]() { ci::attribute(ex, in.blob, targets, params); });
 

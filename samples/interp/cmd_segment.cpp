@@ -55,7 +55,7 @@ int runSegment(const std::vector<std::string>& args)
     const ci::ModelInfo& info = m.info;
     const cv::Ptr<ci::Explainer>& ex = m.explainer;
     const cli::Input in = input.load(info);
-    const std::vector<ci::Target> targets = target.resolve(*ex, *ex->forward(in.blob));
+    const std::vector<ci::Target> targets = target.resolve(ex, ex->forward(in.blob));
     if (!truth.empty() && in.blob.size[0] != 1)
         throw cli::UsageError("--truth compares one image with its mask: give a single image");
     ci::AttributionParams ap;

@@ -471,7 +471,7 @@ TEST_P(BackwardRuleFD, matches_central_differences)
     cv::interp::Seeds seeds;
     seeds[target] = seed;
     cv::Mat grad;
-    ex->backward(*tape, seeds, cv::interp::BACKWARD_STANDARD, grad);
+    ex->backward(tape, seeds, cv::interp::BACKWARD_STANDARD, grad);
     ASSERT_EQ(cv::interp::MatShape(grad.size.p, grad.size.p + grad.dims), c.inputShape);
 
     // The engine's forward agrees with plain cv::dnn.
@@ -638,7 +638,7 @@ TEST_P(NegativeAxes, same_as_non_negative)
         out[k] = tape->outputs(target)[0];
         cv::interp::Seeds seeds;
         seeds[target] = interp_test::randomBlob(cv::interp::MatShape(out[k].size.p, out[k].size.p + out[k].dims), -1, 1, 7);
-        ex->backward(*tape, seeds, cv::interp::BACKWARD_STANDARD, grad[k]);
+        ex->backward(tape, seeds, cv::interp::BACKWARD_STANDARD, grad[k]);
         for (int i = 0; i < g.size(); i++)
             for (const char* key : { "axis", "start_axis", "end_axis" })
             {

@@ -208,7 +208,7 @@ TEST(Interp_Engine, layer_gradients_on_request)
     cv::Ptr<cv::interp::Tape> tape = ex->forward(x);
     cv::Mat gin;
     std::vector<cv::Mat> lg;
-    ex->backward(tape, std::vector<Target>(1, Target::classScore(2)), 0, gin, { "relu2", "fc", "conv1" }, lg);
+    ex->backward(tape, std::vector<Target>(1, Target::classScore(2)), 0, { "relu2", "fc", "conv1" }, gin, lg);
     ASSERT_EQ(lg.size(), 3u);
     // d fc_k / d relu2 = W_k reshaped
     cv::Mat w = s.params["fc"].blobs[0].row(2);
@@ -224,20 +224,21 @@ TEST(Interp_Engine, layer_gradients_on_request)
     cv::interp::Seeds seeds;
     seeds[ex->graph().require("conv1")] = lg[2];
     cv::Mat gin2;
-    ex->backward(*tape, seeds, 0, gin2);
+    ex->backward(tape, seeds, 0, gin2);
     EXPECT_LE(interp_test::relL2(gin2, gin), 1e-6);
 
     // Stopping at the requested layers (no input gradient) gives the same layer gradients.
-    const cv::interp::Seeds classSeeds = ex->makeSeeds(*tape, std::vector<Target>(1, Target::classScore(2)));
+    const cv::interp::Seeds classSeeds = ex->makeSeeds(tape, std::vector<Target>(1, Target::classScore(2)));
     const std::vector<int> idx{ ex->graph().require("relu2"), ex->graph().require("conv1") };
     std::vector<cv::Mat> stopped;
     cv::Mat none = cv::Mat::ones(2, 2, CV_32F);
-    ex->backward(*tape, classSeeds, 0, none, idx, &stopped, false);
+    ex->backward(tape, classSeeds, 0, idx, false, none, stopped);
     EXPECT_TRUE(none.empty());
     ASSERT_EQ(stopped.size(), 2u);
     EXPECT_EQ(cv::norm(stopped[0], lg[0], cv::NORM_INF), 0);
     EXPECT_EQ(cv::norm(stopped[1], lg[2], cv::NORM_INF), 0);
-    EXPECT_THROW(ex->backward(*tape, classSeeds, 0, none, std::vector<int>(), nullptr, false), cv::Exception);
+    EXPECT_THROW(ex->backward(tape, classSeeds, 0, std::vector<int>(), false, none, stopped), cv::Exception);
+    EXPECT_THROW(ex->backward(cv::Ptr<cv::interp::Tape>(), classSeeds, 0, none), cv::Exception);
 }
 
 TEST(Interp_Engine, concurrent_explanations_match_serial)
@@ -324,8 +325,8 @@ TEST(Interp_Engine, concurrent_conv_deconv_backward_matches_serial)
     {
         // two batch sizes, so that standalone layers run on blobs of other shapes than they were finalized for
         tapes.push_back(ex->forward(interp_test::randomBlob({ 1 + j % 2, 3, 17, 17 }, -1, 1, 300 + j)));
-        seeds.push_back(ex->makeSeeds(*tapes[j], std::vector<Target>(1, Target::channel(layers[j % 5], j % 4))));
-        ex->backward(*tapes[j], seeds[j], cv::interp::BACKWARD_STANDARD, serial[j]);
+        seeds.push_back(ex->makeSeeds(tapes[j], std::vector<Target>(1, Target::channel(layers[j % 5], j % 4))));
+        ex->backward(tapes[j], seeds[j], cv::interp::BACKWARD_STANDARD, serial[j]);
         ASSERT_GT(cv::norm(serial[j]), 0) << "job " << j;
     }
     // backward passes only (forward passes through the cv::dnn::Net are serialised), from 4 threads, 3 rounds
@@ -336,7 +337,7 @@ TEST(Interp_Engine, concurrent_conv_deconv_backward_matches_serial)
         for (int t = 0; t < 4; t++)
             threads.emplace_back([&]() {
                 for (int j = next++; j < jobs; j = next++)
-                    ex->backward(*tapes[j], seeds[j], cv::interp::BACKWARD_STANDARD, parallel[j]);
+                    ex->backward(tapes[j], seeds[j], cv::interp::BACKWARD_STANDARD, parallel[j]);
             });
         for (std::thread& t : threads)
             t.join();

@@ -111,7 +111,7 @@ TEST_F(Interp_Errors, bad_variant_and_foreign_tape)
     cv::Ptr<cv::interp::Tape> tape = ex2->forward(x);
     cv::Mat g;
     std::vector<cv::Mat> lg;
-    expectError([&]() { ex->backward(tape, std::vector<Target>(1, Target::classScore(0)), 0, g, {}, lg); },
+    expectError([&]() { ex->backward(tape, std::vector<Target>(1, Target::classScore(0)), 0, {}, g, lg); },
                 { "not recorded by this explainer" });
 }
 

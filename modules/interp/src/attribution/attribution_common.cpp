@@ -202,7 +202,7 @@ void batchedGradients(const Explainer& explainer, const MatShape& rowShape, int 
         Ptr<Tape> tape = explainer.forward(batch);
         const std::vector<double> values = explainer.evaluate(tape, targets);
         Mat grad;
-        explainer.backward(*tape, explainer.makeSeeds(*tape, targets), variant, grad);
+        explainer.backward(tape, explainer.makeSeeds(tape, targets), variant, grad);
         for (int i = 0; i < b; i++)
             consume(start + i, sampleView(grad, i), values[i]);
     }

@@ -52,11 +52,11 @@ Attribution gradCamImpl(const char* name, bool guided, const Ptr<Explainer>& exp
                                               "convolutional layer", name, a.layer.c_str(),
                                               shapeString(dnn::shape(act)).c_str()));
     a.scores = explainer->evaluate(tape, targets);
-    const Seeds seeds = explainer->makeSeeds(*tape, targets);
+    const Seeds seeds = explainer->makeSeeds(tape, targets);
     Mat inputGrad;
     std::vector<Mat> layerGrads;
     // Only d score / d A is needed: the backward pass stops at the layer.
-    explainer->backward(*tape, seeds, BACKWARD_STANDARD, inputGrad, std::vector<int>(1, layer), &layerGrads, false);
+    explainer->backward(tape, seeds, BACKWARD_STANDARD, std::vector<int>(1, layer), false, inputGrad, layerGrads);
     const Mat& grad = layerGrads.at(0);
     CV_Assert(grad.isContinuous() && act.isContinuous() && grad.type() == CV_32F);
 
@@ -96,7 +96,7 @@ Attribution gradCamImpl(const char* name, bool guided, const Ptr<Explainer>& exp
         return a;
 
     Mat gb;
-    explainer->backward(*tape, seeds, BACKWARD_GUIDED, gb);
+    explainer->backward(tape, seeds, BACKWARD_GUIDED, gb);
     const int C = gb.size[1];
     for (int n = 0; n < N; n++)
         for (int c = 0; c < C; c++)

@@ -23,7 +23,7 @@ Attribution onePass(const char* name, int method, int variant, bool timesInput, 
     a.reduction = resolveReduction(method, reduction);
     Ptr<Tape> tape = explainer->forward(blob);
     a.scores = explainer->evaluate(tape, targets);
-    explainer->backward(*tape, explainer->makeSeeds(*tape, targets), variant, a.attribution);
+    explainer->backward(tape, explainer->makeSeeds(tape, targets), variant, a.attribution);
     if (timesInput)
         cv::multiply(a.attribution, blob, a.attribution);
     reduceChannels(a.attribution, a.reduction, a.maps);

@@ -14,13 +14,15 @@ std::vector<int> predictClasses(const Ptr<Explainer>& explainer, InputArray blob
         CV_Error(Error::StsNullPtr, "predictClasses: the explainer is empty: load the model with cv::interp::readNet()");
     const Mat blob = blob_.getMat();
     CV_CheckEQ(blob.dims, 4, "predictClasses needs an N x C x H x W input blob");
-    return predictClasses(*explainer, *explainer->forward(blob), scoresOut);
+    return predictClasses(explainer, explainer->forward(blob), scoresOut);
 }
 
-std::vector<int> predictClasses(const Explainer& explainer, const Tape& tape, OutputArray scoresOut)
+std::vector<int> predictClasses(const Ptr<Explainer>& explainer, const Ptr<Tape>& tape, OutputArray scoresOut)
 {
-    const Mat scores = tape.outputs(explainer.graph().scoreLayer())[0];
-    const int N = tape.batchSize();
+    if (!explainer || explainer->empty() || !tape)
+        CV_Error(Error::StsNullPtr, "predictClasses needs an explainer and a tape of its forward pass");
+    const Mat scores = tape->outputs(explainer->graph().scoreLayer())[0];
+    const int N = tape->batchSize();
     const int K = (int)(scores.total() / N);
     std::vector<int> classes(N);
     Mat flat = scores.reshape(1, N);

@@ -44,12 +44,20 @@ void Explainer::checkSupported(const std::vector<int>& targetLayers, int variant
     }
 }
 
-void Explainer::backward(const Tape& tape, const Seeds& seeds, int variant, Mat& inputGrad,
-                         const std::vector<int>& layers, std::vector<Mat>* layerGrads, bool inputGradient) const
+void Explainer::backward(const Ptr<Tape>& tape, const Seeds& seeds, int variant, Mat& inputGrad) const
+{
+    std::vector<Mat> none;
+    backward(tape, seeds, variant, std::vector<int>(), true, inputGrad, none);
+}
+
+void Explainer::backward(const Ptr<Tape>& tape, const Seeds& seeds, int variant, const std::vector<int>& layers,
+                         bool inputGradient, Mat& inputGrad, std::vector<Mat>& layerGrads) const
 {
     variantName(variant);  // validates
+    if (!tape)
+        CV_Error(Error::StsNullPtr, "backward needs the tape of a forward pass of this explainer (Explainer::forward)");
     const Graph::Impl& G = impl->g();
-    const Tape::Impl& t = *tape.impl;
+    const Tape::Impl& t = *tape->impl;
     if (t.graph != impl->graph.impl.get() || !t.plan)
         CV_Error(Error::StsBadArg, "the tape was not recorded by this explainer");
     const Plan& plan = *t.plan;
@@ -79,7 +87,7 @@ void Explainer::backward(const Tape& tape, const Seeds& seeds, int variant, Mat&
     {
         // Only the gradients of `layers` are wanted: a layer's backward matters only when it depends on one of
         // them (layers are in topological order, producers first).
-        if (layers.empty() || !layerGrads)
+        if (layers.empty())
             CV_Error(Error::StsBadArg, "backward without the input gradient needs the layers whose gradients are wanted");
         std::vector<bool> requested(L, false), dependsOnRequested(L, false);
         for (int l : layers)
@@ -199,28 +207,23 @@ void Explainer::backward(const Tape& tape, const Seeds& seeds, int variant, Mat&
             inGrad = Mat::zeros(t.input.dims, t.input.size.p, CV_32F);
         inputGrad = inOwned ? inGrad : inGrad.clone();
     }
-    if (layerGrads)
+    layerGrads.clear();
+    for (int l : layers)
     {
-        layerGrads->clear();
-        for (int l : layers)
-        {
-            Mat g = grads[l].empty() ? Mat() : grads[l][0];
-            if (g.empty())
-                g = Mat::zeros(t.outputs[l][0].dims, t.outputs[l][0].size.p, CV_32F);
-            layerGrads->push_back(g.clone());
-        }
+        Mat g = grads[l].empty() ? Mat() : grads[l][0];
+        if (g.empty())
+            g = Mat::zeros(t.outputs[l][0].dims, t.outputs[l][0].size.p, CV_32F);
+        layerGrads.push_back(g.clone());
     }
 }
 
-void Explainer::backward(const Ptr<Tape>& tape, const std::vector<Target>& targets, int variant, Mat& inputGrad,
-                         const std::vector<String>& layers, std::vector<Mat>& layerGrads) const
+void Explainer::backward(const Ptr<Tape>& tape, const std::vector<Target>& targets, int variant,
+                         const std::vector<String>& layers, Mat& inputGrad, std::vector<Mat>& layerGrads) const
 {
-    CV_Assert(tape);
     std::vector<int> idx;
     for (const String& name : layers)
         idx.push_back(impl->graph.require(name));
-    Seeds seeds = makeSeeds(*tape, targets);
-    backward(*tape, seeds, variant, inputGrad, idx, &layerGrads);
+    backward(tape, makeSeeds(tape, targets), variant, idx, true, inputGrad, layerGrads);
 }
 
 Mat Explainer::gradient(InputArray blob, const std::vector<Target>& targets, int variant) const
@@ -231,7 +234,7 @@ Mat Explainer::gradient(InputArray blob, const std::vector<Target>& targets, int
     checkSupported(targetLayers, variant);
     Ptr<Tape> tape = forward(blob);
     Mat g;
-    backward(*tape, makeSeeds(*tape, targets), variant, g);
+    backward(tape, makeSeeds(tape, targets), variant, g);
     return g;
 }
 

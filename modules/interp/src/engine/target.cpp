@@ -338,8 +338,11 @@ void checkTarget(const Explainer& ex, const Target& t, const MatShape& inputShap
     addSeed(t, o, s.data());
 }
 
-Seeds Explainer::makeSeeds(const Tape& tape, const std::vector<Target>& targets, std::vector<double>* values) const
+Seeds Explainer::makeSeeds(const Ptr<Tape>& tape_, const std::vector<Target>& targets, std::vector<double>* values) const
 {
+    if (!tape_)
+        CV_Error(Error::StsNullPtr, "makeSeeds needs the tape of a forward pass of this explainer (Explainer::forward)");
+    const Tape& tape = *tape_;
     const int N = tape.batchSize();
     checkTargets(targets, N);
     Seeds seeds;
@@ -368,9 +371,8 @@ Seeds Explainer::makeSeeds(const Tape& tape, const std::vector<Target>& targets,
 
 std::vector<double> Explainer::evaluate(const Ptr<Tape>& tape, const std::vector<Target>& targets) const
 {
-    CV_Assert(tape);
     std::vector<double> values;
-    makeSeeds(*tape, targets, &values);
+    makeSeeds(tape, targets, &values);
     return values;
 }
 

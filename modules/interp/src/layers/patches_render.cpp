@@ -229,7 +229,7 @@ void renderPatches(const Ptr<Explainer>& explainer, const PatchMiningResult& res
             Ptr<Tape> tape = explainer->forward(prep.toBlob(imgs));
             Mat grad;
             std::vector<Mat> none;
-            explainer->backward(tape, targets, BACKWARD_GUIDED, grad, std::vector<String>(), none);
+            explainer->backward(tape, targets, BACKWARD_GUIDED, std::vector<String>(), grad, none);
             const int C = grad.size[1], H = grad.size[2], W = grad.size[3];
             for (size_t j = 0; j < idx.size(); j++)
             {

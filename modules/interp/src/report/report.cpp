@@ -64,7 +64,7 @@ String writeReport(const Ptr<Explainer>& explainer, const ModelInfo& model, cons
     }
     c.blob = c.model.preprocessing.toBlob(c.images);
     const Ptr<Tape> tape = c.explainer->forward(c.blob);
-    c.predicted = predictClasses(*c.explainer, *tape);
+    c.predicted = predictClasses(c.explainer, tape);
     c.probabilities = softmaxRows(tape->output(c.model.logitsLayer).reshape(1, c.blob.size[0]));
     for (int k : c.predicted)
         c.targets.push_back(Target::classScore(k));

@@ -213,7 +213,7 @@ struct Synthesizer::Impl
     {
         Mat x = resizeBlob(blob, input);
         Ptr<Tape> tape = ex->forward(x);
-        return objective->evaluate(*tape, nullptr);
+        return objective->evaluate(tape, nullptr);
     }
 
     // Scratch buffers reused from step to step (the class is not thread-safe).
@@ -232,9 +232,9 @@ struct Synthesizer::Impl
         warp.forward(blob, inputBuf);
         Ptr<Tape> tape = ex->forward(inputBuf);
         Seeds seeds;
-        std::vector<double> f = objective->evaluate(*tape, &seeds);
+        std::vector<double> f = objective->evaluate(tape, &seeds);
         Mat gin;
-        ex->backward(*tape, seeds, BACKWARD_STANDARD, gin);
+        ex->backward(tape, seeds, BACKWARD_STANDARD, gin);
         tape.release();
         moved.resize(N, 0);
         const size_t per = gin.total() / N;

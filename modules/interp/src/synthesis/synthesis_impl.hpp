@@ -43,7 +43,7 @@ public:
     Objective(const Explainer& explainer, const std::vector<Target>& terms, const MatShape& inputShape);
 
     //! f per sample and, when `seeds` is given, the seeds of its gradient (summed per layer).
-    std::vector<double> evaluate(const Tape& tape, Seeds* seeds) const;
+    std::vector<double> evaluate(const Ptr<Tape>& tape, Seeds* seeds) const;
 
 private:
     const Explainer& ex;

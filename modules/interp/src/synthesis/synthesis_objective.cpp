@@ -25,10 +25,10 @@ Objective::Objective(const Explainer& explainer, const std::vector<Target>& inpu
     }
 }
 
-std::vector<double> Objective::evaluate(const Tape& tape, Seeds* seeds) const
+std::vector<double> Objective::evaluate(const Ptr<Tape>& tape, Seeds* seeds) const
 {
     // Term by term: a one-target list acts on every sample (or the term's own sample), whatever the batch size.
-    std::vector<double> values(tape.batchSize(), 0.0);
+    std::vector<double> values(tape->batchSize(), 0.0);
     for (const Target& t : terms)
     {
         std::vector<double> v;

@@ -94,37 +94,45 @@ public:
     @param targets what to explain
     @param values optional out: the value of the targets per sample (as evaluate())
     */
-    Seeds makeSeeds(const Tape& tape, const std::vector<Target>& targets, std::vector<double>* values = nullptr) const;
+    Seeds makeSeeds(const Ptr<Tape>& tape, const std::vector<Target>& targets,
+                    std::vector<double>* values = nullptr) const;
 
     /** @brief Value of the targets per sample (summed over the targets acting on it): the class score, the
     neuron's activation, the channel's sum or mean, the layer's squared norm, the class log-probability, or
     sum(seed * output) for an explicit seed. */
     CV_WRAP std::vector<double> evaluate(const Ptr<Tape>& tape, const std::vector<Target>& targets) const;
 
-    /** @brief Backward pass from seeds.
+    /** @brief Backward pass from seeds: the gradient w.r.t. the input blob.
     @param tape a forward pass of this explainer
     @param seeds see makeSeeds()
     @param variant one of BackwardVariant
-    @param inputGrad out: gradient w.r.t. the input blob (same shape); empty when `inputGradient` is false
-    @param layers Graph indices of layers whose output gradient is wanted as well (output 0)
-    @param layerGrads out: one gradient per entry of `layers` (zeros where the target does not depend on it)
-    @param inputGradient false: only the gradients of `layers` are wanted, so the pass stops there (layers below
-    them are not computed); Grad-CAM uses this
+    @param inputGrad out: gradient w.r.t. the input blob (same shape)
     */
-    void backward(const Tape& tape, const Seeds& seeds, int variant, Mat& inputGrad,
-                  const std::vector<int>& layers = std::vector<int>(),
-                  std::vector<Mat>* layerGrads = nullptr, bool inputGradient = true) const;
+    void backward(const Ptr<Tape>& tape, const Seeds& seeds, int variant, Mat& inputGrad) const;
+
+    /** @brief Backward pass from seeds, with the gradients of some layers' outputs.
+    @param tape a forward pass of this explainer
+    @param seeds see makeSeeds()
+    @param variant one of BackwardVariant
+    @param layers Graph indices of layers whose output gradient is wanted as well (output 0)
+    @param inputGradient false: only the gradients of `layers` are wanted, so the pass stops there (layers below
+    them are not computed; `inputGrad` is left empty); Grad-CAM uses this
+    @param inputGrad out: gradient w.r.t. the input blob
+    @param layerGrads out: one gradient per entry of `layers` (zeros where the target does not depend on it)
+    */
+    void backward(const Ptr<Tape>& tape, const Seeds& seeds, int variant, const std::vector<int>& layers,
+                  bool inputGradient, Mat& inputGrad, std::vector<Mat>& layerGrads) const;
 
     /** @brief Backward pass for targets (one for all samples, or one per sample).
     @param tape a forward pass of this explainer
     @param targets see Target
     @param variant one of BackwardVariant
-    @param inputGrad out: gradient w.r.t. the input blob
     @param layers names of layers whose output gradient is wanted as well
+    @param inputGrad out: gradient w.r.t. the input blob
     @param layerGrads out: one gradient per entry of `layers`
     */
     CV_WRAP void backward(const Ptr<Tape>& tape, const std::vector<Target>& targets, int variant,
-                          CV_OUT Mat& inputGrad, const std::vector<String>& layers,
+                          const std::vector<String>& layers, CV_OUT Mat& inputGrad,
                           CV_OUT std::vector<Mat>& layerGrads) const;
 
     //! Forward + backward: gradient of the targets w.r.t. the input blob.

@@ -56,7 +56,7 @@ Reads the scores from a tape of a forward pass that was already run (no second f
 @param tape a forward pass of `explainer`
 @param scores out (optional): N x K float32 class scores
 */
-CV_EXPORTS std::vector<int> predictClasses(const Explainer& explainer, const Tape& tape,
+CV_EXPORTS std::vector<int> predictClasses(const Ptr<Explainer>& explainer, const Ptr<Tape>& tape,
                                            OutputArray scores = noArray());
 
 /** @brief Row-wise softmax of N x K class scores: the class probabilities (computed in double, returned as
