@@ -146,7 +146,7 @@ class InterpMethodsTest(unittest.TestCase):
         np.testing.assert_allclose(incremental.scores, batched.scores, rtol=1e-5, atol=1e-6)
         a = occ.compute(self.blob, self.target, p)
         self.assertEqual(a.layerMaps[0].shape, (9, 9))
-        np.testing.assert_allclose(a.layerMaps[0], batched.scores[0, self.cls], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a.layerMaps[0], batched.scores[0, self.refs["class"]], rtol=1e-5, atol=1e-6)
 
     def test_segmentation_and_evaluation(self):
         data = cv.interp.readGroundTruth(os.path.join(DATA, "scenes", "test"), "", 4)
