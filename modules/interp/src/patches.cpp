@@ -58,9 +58,8 @@ bool PatchMiningResult::complete() const
     return shardCount >= 1 && (int)s.size() == shardCount && !s.empty() && s.front() == 0 && s.back() == shardCount - 1;
 }
 
-namespace {
-
-//! FNV-1a 64 of the image list with its common directory prefix removed (so shards on other machines agree).
+//! FNV-1a 64 of the image list with its common directory prefix removed (so shards on other machines agree; also
+//! the dataset fingerprint of evaluation results).
 String datasetFingerprint(const std::vector<String>& images)
 {
     size_t common = 0;
@@ -90,6 +89,8 @@ String datasetFingerprint(const std::vector<String>& images)
     }
     return cv::format("%016llx", (unsigned long long)h);
 }
+
+namespace {
 
 size_t editDistance(const String& a, const String& b)
 {

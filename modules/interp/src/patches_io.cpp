@@ -226,6 +226,11 @@ PatchMiningResult mergePatchResults(const std::vector<PatchMiningResult>& parts)
     PatchMiningResult m = a;
     std::sort(shards.begin(), shards.end());
     m.shards = shards;
+    if (m.complete())
+    {
+        m.shardCount = 1;  // every shard is here: the result is the single run's (its JSON file too)
+        m.shards = std::vector<int>(1, 0);
+    }
     m.imagesProcessed = m.imagesSkipped = 0;
     m.skippedFiles.clear();
     m.patches.clear();

@@ -297,8 +297,21 @@ TEST(Interp_Patches, merged_shards_equal_single_run)
         expectSamePatches(merged, single, onePerImage ? "merge (one per image)" : "merge");
         EXPECT_EQ(merged.imagesProcessed, single.imagesProcessed);
         EXPECT_EQ(merged.imagesSkipped, 1);
-        EXPECT_EQ(merged.shards, std::vector<int>({ 0, 1, 2 }));
+        // complete: the single run's shard bookkeeping, and byte for byte the single run's JSON file
+        EXPECT_EQ(merged.shardCount, 1);
+        EXPECT_EQ(merged.shards, std::vector<int>({ 0 }));
         EXPECT_TRUE(merged.complete());
+        const std::string singleJson = cv::tempfile(".json"), mergedJson = cv::tempfile(".json");
+        cv::interp::writePatchResult(singleJson, single);
+        cv::interp::writePatchResult(mergedJson, merged);
+        EXPECT_EQ(interp_test::readText(mergedJson), interp_test::readText(singleJson));
+        std::remove(singleJson.c_str());
+        std::remove(mergedJson.c_str());
+        // two of three shards: partial
+        const PatchMiningResult partial = cv::interp::mergePatchResults({ parts[0], parts[1] });
+        EXPECT_EQ(partial.shardCount, 3);
+        EXPECT_EQ(partial.shards, std::vector<int>({ 0, 2 }));
+        EXPECT_FALSE(partial.complete());
         // a shard given twice, or results of different settings, are refused
         std::vector<PatchMiningResult> twice = { parts[0], parts[0] };
         EXPECT_THROW(cv::interp::mergePatchResults(twice), cv::Exception);
