@@ -4,6 +4,7 @@
 // Evaluation results as JSON (written by hand, read with cv::FileStorage) and the exact merge of shards.
 #include "precomp.hpp"
 #include "json.hpp"
+#include "result_io.hpp"
 
 #include <fstream>
 #include <limits>
@@ -19,18 +20,10 @@ namespace {
 const char* kFormat = "interp-evaluation";
 const int kVersion = 1;
 
-[[noreturn]] void badFile(const String& path, const String& what)
+ResultFile resultFile(const String& path)
 {
-    CV_Error(Error::StsParseError, "'" + path + "' is not a valid evaluation result (" + what + "); write one with "
-                                   "'interp evaluate --json' or cv::interp::writeEvaluationResult");
-}
-
-FileNode need(const String& path, const FileNode& parent, const char* key)
-{
-    FileNode n = parent[key];
-    if (n.empty())
-        badFile(path, String("missing '") + key + "'");
-    return n;
+    return ResultFile{ path, "evaluation result", kFormat, kVersion,
+                       "'interp evaluate --json' or cv::interp::writeEvaluationResult" };
 }
 
 //! A double that reads back bit-exactly; NaN and infinities (not JSON numbers) as the strings "nan", "inf", "-inf".
@@ -43,7 +36,7 @@ String real(double v)
     return json::number(v);
 }
 
-double readReal(const String& path, const FileNode& n)
+double readReal(const ResultFile& file, const FileNode& n)
 {
     if (n.isString())
     {
@@ -52,33 +45,19 @@ double readReal(const String& path, const FileNode& n)
             return std::numeric_limits<double>::quiet_NaN();
         if (s == "inf" || s == "-inf")
             return s == "inf" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
-        badFile(path, "'" + s + "' is not a number");
+        file.bad("'" + s + "' is not a number");
     }
     if (!n.isReal() && !n.isInt())
-        badFile(path, "a value is not a number");
+        file.bad("a value is not a number");
     return (double)n;
 }
 
-std::vector<double> readReals(const String& path, const FileNode& n)
+std::vector<double> readReals(const ResultFile& file, const FileNode& n)
 {
     std::vector<double> v;
     for (FileNodeIterator it = n.begin(); it != n.end(); ++it)
-        v.push_back(readReal(path, *it));
+        v.push_back(readReal(file, *it));
     return v;
-}
-
-std::vector<int> readInts(const FileNode& n)
-{
-    std::vector<int> v;
-    for (FileNodeIterator it = n.begin(); it != n.end(); ++it)
-        v.push_back((int)*it);
-    return v;
-}
-
-String baseName(const String& p)
-{
-    const size_t s = p.rfind('/');
-    return s == String::npos ? p : p.substr(s + 1);
 }
 
 //! The per-image vectors of a method, in file order.
@@ -97,10 +76,7 @@ const MetricColumn kColumns[] = { { "iou", &MethodEvaluation::iou },
 
 bool EvaluationReport::complete() const
 {
-    std::vector<int> s = shards;
-    std::sort(s.begin(), s.end());
-    s.erase(std::unique(s.begin(), s.end()), s.end());
-    return shardCount >= 1 && (int)s.size() == shardCount && s.front() == 0 && s.back() == shardCount - 1;
+    return shardsComplete(shards, shardCount);
 }
 
 void writeEvaluationResult(const String& path, const EvaluationReport& r)
@@ -149,73 +125,59 @@ void writeEvaluationResult(const String& path, const EvaluationReport& r)
 
 EvaluationReport readEvaluationResult(const String& path)
 {
-    if (!std::ifstream(path.c_str()).good())
-        CV_Error(Error::StsError, "cannot read the evaluation result '" + path + "': missing or unreadable");
+    const ResultFile file = resultFile(path);
     FileStorage fs;
-    try
-    {
-        fs.open(path, FileStorage::READ | FileStorage::FORMAT_JSON);
-    }
-    catch (const cv::Exception& e)
-    {
-        badFile(path, "cannot parse it as JSON: " + e.err);
-    }
-    if (!fs.isOpened())
-        CV_Error(Error::StsError, "cannot read the evaluation result '" + path + "': missing or unreadable");
-    const FileNode root = fs.root();
-    if ((String)root["format"] != kFormat)
-        badFile(path, "no \"format\": \"interp-evaluation\"");
-    if ((int)root["version"] != kVersion)
-        badFile(path, cv::format("version %d, this library reads version %d", (int)root["version"], kVersion));
+    const FileNode root = file.open(fs);
+    auto need = [&](const FileNode& parent, const char* key) { return file.need(parent, key); };
     EvaluationReport r;
-    r.model = (String)need(path, root, "model");
-    r.settings = (String)need(path, root, "settings");
-    const FileNode ds = need(path, root, "dataset");
-    r.datasetSize = (int)need(path, ds, "images");
-    r.datasetHash = (String)need(path, ds, "hash");
-    r.shardCount = (int)need(path, ds, "shard_count");
-    r.shards = readInts(need(path, ds, "shards"));
-    r.accuracy = readReal(path, need(path, root, "accuracy"));
-    r.randomPointing = readReal(path, need(path, root, "random_pointing"));
-    r.meanObjectFraction = readReal(path, need(path, root, "mean_object_fraction"));
-    const FileNode im = need(path, root, "images");
-    r.imageIndices = readInts(need(path, im, "index"));
-    const FileNode files = need(path, im, "file");
+    r.model = (String)need(root, "model");
+    r.settings = (String)need(root, "settings");
+    const FileNode ds = need(root, "dataset");
+    r.datasetSize = (int)need(ds, "images");
+    r.datasetHash = (String)need(ds, "hash");
+    r.shardCount = (int)need(ds, "shard_count");
+    r.shards = readInts(need(ds, "shards"));
+    r.accuracy = readReal(file, need(root, "accuracy"));
+    r.randomPointing = readReal(file, need(root, "random_pointing"));
+    r.meanObjectFraction = readReal(file, need(root, "mean_object_fraction"));
+    const FileNode im = need(root, "images");
+    r.imageIndices = readInts(need(im, "index"));
+    const FileNode files = need(im, "file");
     for (FileNodeIterator it = files.begin(); it != files.end(); ++it)
         r.images.push_back((String)*it);
-    r.labels = readInts(need(path, im, "label"));
-    r.predictions = readInts(need(path, im, "prediction"));
-    r.targets = readInts(need(path, im, "target"));
-    r.objectFractions = readReals(path, need(path, im, "object_fraction"));
-    r.pointingChances = readReals(path, need(path, im, "pointing_chance"));
+    r.labels = readInts(need(im, "label"));
+    r.predictions = readInts(need(im, "prediction"));
+    r.targets = readInts(need(im, "target"));
+    r.objectFractions = readReals(file, need(im, "object_fraction"));
+    r.pointingChances = readReals(file, need(im, "pointing_chance"));
     const size_t n = r.images.size();
     if (r.imageIndices.size() != n || r.labels.size() != n || r.predictions.size() != n || r.targets.size() != n ||
         r.objectFractions.size() != n || r.pointingChances.size() != n)
-        badFile(path, "the per-image lists have different lengths");
+        file.bad("the per-image lists have different lengths");
     for (int i : r.imageIndices)
         if (i < 0 || i >= r.datasetSize)
-            badFile(path, cv::format("image index %d outside the image set of %d", i, r.datasetSize));
-    const FileNode methods = need(path, root, "methods");
+            file.bad(cv::format("image index %d outside the image set of %d", i, r.datasetSize));
+    const FileNode methods = need(root, "methods");
     if (!methods.isSeq())
-        badFile(path, "'methods' must be a list");
+        file.bad("'methods' must be a list");
     for (FileNodeIterator mi = methods.begin(); mi != methods.end(); ++mi)
     {
         const FileNode m = *mi;
         MethodEvaluation me;
-        me.method = (String)need(path, m, "method");
-        me.seconds = readReal(path, need(path, m, "seconds"));
-        me.sanityCorrelation = readReal(path, need(path, m, "sanity"));
-        const FileNode means = need(path, m, "means");
-        me.meanIoU = readReal(path, need(path, means, "iou"));
-        me.pointingRate = readReal(path, need(path, means, "pointing"));
-        me.meanMass = readReal(path, need(path, means, "mass"));
-        me.deletionAUC = readReal(path, need(path, means, "deletion"));
-        me.insertionAUC = readReal(path, need(path, means, "insertion"));
+        me.method = (String)need(m, "method");
+        me.seconds = readReal(file, need(m, "seconds"));
+        me.sanityCorrelation = readReal(file, need(m, "sanity"));
+        const FileNode means = need(m, "means");
+        me.meanIoU = readReal(file, need(means, "iou"));
+        me.pointingRate = readReal(file, need(means, "pointing"));
+        me.meanMass = readReal(file, need(means, "mass"));
+        me.deletionAUC = readReal(file, need(means, "deletion"));
+        me.insertionAUC = readReal(file, need(means, "insertion"));
         for (const MetricColumn& c : kColumns)
         {
-            me.*c.values = readReals(path, need(path, m, c.key));
+            me.*c.values = readReals(file, need(m, c.key));
             if (!(me.*c.values).empty() && (me.*c.values).size() != n)
-                badFile(path, cv::format("method '%s' has %d '%s' values for %d images", me.method.c_str(),
+                file.bad(cv::format("method '%s' has %d '%s' values for %d images", me.method.c_str(),
                                          (int)(me.*c.values).size(), c.key, (int)n));
         }
         r.methods.push_back(me);
@@ -238,7 +200,7 @@ EvaluationReport mergeEvaluationResults(const std::vector<EvaluationReport>& par
                                                   "only shards of one run (same model, methods, metrics, options, "
                                                   "preprocessing and images)", (int)i, what.c_str()));
         };
-        if (baseName(b.model) != baseName(a.model))
+        if (resultBaseName(b.model) != resultBaseName(a.model))
             mismatch("the models");
         if (b.settings != a.settings)
             mismatch("the settings (" + b.settings + " vs " + a.settings + ")");
@@ -262,16 +224,7 @@ EvaluationReport mergeEvaluationResults(const std::vector<EvaluationReport>& par
                     CV_Error(Error::StsBadArg, cv::format("evaluation result %d is inconsistent: method '%s' has %d "
                                                           "'%s' values for %d images", (int)i, me.method.c_str(),
                                                           (int)(me.*c.values).size(), c.key, (int)n));
-        for (int s : b.shards)
-        {
-            if (s < 0 || s >= b.shardCount)
-                CV_Error(Error::StsBadArg, cv::format("evaluation result %d names shard %d of %d", (int)i, s,
-                                                      b.shardCount));
-            if (std::find(shards.begin(), shards.end(), s) != shards.end())
-                CV_Error(Error::StsBadArg, cv::format("shard %d/%d appears twice (result %d): each shard must be "
-                                                      "merged once", s, b.shardCount, (int)i));
-            shards.push_back(s);
-        }
+        addShards(shards, b.shards, b.shardCount, (int)i);
         for (size_t k = 0; k < n; k++)
             order.push_back(std::make_pair(b.imageIndices[k], std::make_pair(i, k)));
     }

@@ -4,6 +4,7 @@
 // Maximally activating patches: streams a dataset through the network (a decoder thread fills a bounded queue of
 // preprocessed batches while the network runs) and keeps the top K positions of every chosen channel.
 #include "precomp.hpp"
+#include "result_io.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -52,10 +53,7 @@ std::vector<Patch> PatchMiningResult::top(const String& layer, int channel) cons
 
 bool PatchMiningResult::complete() const
 {
-    std::vector<int> s = shards;
-    std::sort(s.begin(), s.end());
-    s.erase(std::unique(s.begin(), s.end()), s.end());
-    return shardCount >= 1 && (int)s.size() == shardCount && !s.empty() && s.front() == 0 && s.back() == shardCount - 1;
+    return shardsComplete(shards, shardCount);
 }
 
 //! FNV-1a 64 of the image list with its common directory prefix removed (so shards on other machines agree; also
