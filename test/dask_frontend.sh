@@ -3,8 +3,8 @@
 #     bash test/dask_frontend.sh BUILD/bin WORK_DIR
 # - a LocalCluster of 2 workers on the embedded scenes gives the single run's patches JSON (byte for byte) and
 #   evaluation (JSON and table, all but the wall-clock seconds);
-# - 4 shards over a generated 1,000-image folder, with the worker of one shard killed mid-run, give the single run's
-#   patches JSON;
+# - 4 shards over a generated 1,000-image folder on a scheduler and 2 workers started here (--scheduler), with the
+#   worker of one shard killed mid-run, give the single run's patches JSON;
 # - a shard that fails every time (a mask of the wrong size) and a worker that dies every time fail the job with the
 #   shard's error, not a hang; usage errors;
 # - the Slurm job-array scripts of doc/distributed.md (tasks run one after the other with Slurm's variables) give
@@ -65,34 +65,52 @@ same_evaluation "$WORK/eval-single.json" "$WORK/eval-dask.json" "$WORK/eval-sing
     || fail "interp-dask evaluate: result differs from the single run"
 grep -q "^smoothgrad " "$WORK/eval-dask.log" || fail "interp-dask evaluate: no table on stdout"
 
-step "1,000 images"
-# --- 2. 1,000 generated images, 4 shards on 2 workers, one worker killed mid-run ---
+step "1,000 images on an external scheduler"
+# --- 2. 1,000 generated images, 4 shards on 2 workers of a scheduler started here (--scheduler), the worker running
+#        shard 2 killed mid-run (the nanny restarts it, the scheduler runs the shard again) ---
 D="$WORK/images1000"
 $PY "$HERE/dask_dataset.py" "$S" "$D" 1000 || fail "making the 1,000-image folder"
 [ "$(ls "$D"/*.png | wc -l)" = 1000 ] || fail "the generated folder does not hold 1,000 images"
+SF="$WORK/scheduler.json"
+mkdir -p "$WORK/kill" "$WORK/dask-local"
+$PY -m distributed.cli.dask_scheduler --scheduler-file "$SF" --host 127.0.0.1 --port 0 --no-dashboard \
+    > "$WORK/scheduler.log" 2>&1 &
+SCHEDULER=$!
+for _ in $(seq 100); do [ -s "$SF" ] && break; sleep 0.2; done
+INTERP_DASK_TEST_KILL_WORKER="2:$WORK/kill" $PY -m distributed.cli.dask_worker --scheduler-file "$SF" --nworkers 2 \
+    --nthreads 1 --no-dashboard --local-directory "$WORK/dask-local" > "$WORK/workers.log" 2>&1 &
+WORKERS=$!
+trap 'kill $WORKERS $SCHEDULER 2>/dev/null' EXIT
+$PY - "$SF" <<'PY' || fail "the 2 workers did not join the scheduler"
+import sys
+from distributed import Client
+with Client(scheduler_file=sys.argv[1], timeout=60) as c:
+    c.wait_for_workers(2, timeout=60)
+PY
 P=(--images "$D" --layer relu5 --top 9 --one-per-image)
 "$BIN/interp" patches "${P[@]}" --json "$WORK/single1000.json" > "$WORK/single1000.log" 2>&1 \
     || { fail "single patches run over 1,000 images"; cat "$WORK/single1000.log"; }
-mkdir -p "$WORK/kill"
-INTERP_DASK_TEST_KILL_WORKER="2:$WORK/kill" dask patches --workers 2 --shards 4 "${P[@]}" \
-    --json "$WORK/dask1000.json" > "$WORK/dask1000.log" 2> "$WORK/dask1000.err" \
-    || { fail "interp-dask over 1,000 images with a killed worker exited non-zero"; cat "$WORK/dask1000.err"; }
+dask patches --scheduler "$SF" --shards 4 "${P[@]}" --json "$WORK/dask1000.json" > "$WORK/dask1000.log" \
+    2> "$WORK/dask1000.err" || { fail "interp-dask over 1,000 images with a killed worker exited non-zero"; cat "$WORK/dask1000.err"; }
 [ -e "$WORK/kill/killed-shard-2" ] || fail "the test hook did not kill the worker of shard 2"
 cmp -s "$WORK/single1000.json" "$WORK/dask1000.json" \
     || fail "interp-dask over 1,000 images with a killed worker: JSON differs from the single run"
+grep -q "in 4 shards on 2 worker(s) ($SF)" "$WORK/dask1000.err" || fail "interp-dask --scheduler: cluster line"
 grep -q "4/4 shards done, 1000 images" "$WORK/dask1000.err" || fail "interp-dask 1,000 images: progress"
 
 step "failures"
 # --- 3. failures: a shard that always fails, a worker that always dies, usage errors ---
 B="$WORK/badmask"
 $PY "$HERE/dask_dataset.py" "$S" "$B" 16 --bad-mask 9 || fail "making the bad-mask folder"
-dask evaluate --workers 2 --shards 4 --images "$B" --batch 4 --methods gradient --metrics pointing \
+dask evaluate --scheduler "$SF" --shards 4 --images "$B" --batch 4 --methods gradient --metrics pointing \
     > "$WORK/bad.log" 2> "$WORK/bad.err"
 rc=$?
 [ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "a failing shard: exit code $rc (expected an error, not 0 or a timeout)"
 grep -q "shard 2/4 on .*exited with code 1" "$WORK/bad.err" || fail "a failing shard: which shard failed not said"
 grep -q "img_00009.png' is 56x56 but image .* a mask must have its image's size" "$WORK/bad.err" \
     || fail "a failing shard: the shard's error (its stderr) is not in the message"
+kill $WORKERS $SCHEDULER 2>/dev/null
+wait $WORKERS $SCHEDULER 2>/dev/null
 INTERP_DASK_TEST_KILL_WORKER="1:always" dask patches --workers 2 --shards 2 --retries 1 --images "$S" \
     --layer relu5 --json "$WORK/never.json" > "$WORK/dies.log" 2> "$WORK/dies.err"
 rc=$?
