@@ -262,7 +262,10 @@ namespace {
 void expectSameEvaluation(const EvaluationReport& a, const EvaluationReport& b, const std::string& what)
 {
     SCOPED_TRACE(what);
-    auto same = [](double x, double y) { return (cvIsNaN(x) && cvIsNaN(y)) || x == y; };
+    // bit for bit (-0 is not 0), NaN equal to NaN
+    auto same = [](double x, double y) {
+        return (cvIsNaN(x) && cvIsNaN(y)) || (x == y && std::signbit(x) == std::signbit(y));
+    };
     auto sameVec = [&](const std::vector<double>& x, const std::vector<double>& y) {
         if (x.size() != y.size())
             return false;
@@ -328,6 +331,15 @@ TEST(Interp_DatasetEvaluation, merged_shards_equal_single_run)
     const std::string path = cv::tempfile(".json");
     writeEvaluationResult(path, single);
     expectSameEvaluation(readEvaluationResult(path), single, "JSON round trip");
+    {
+        EvaluationReport negativeZero = single;  // "-0" would come back as the integer 0
+        negativeZero.methods[0].pointing[0] = -0.0;
+        negativeZero.accuracy = -0.0;
+        writeEvaluationResult(path, negativeZero);
+        const EvaluationReport back = readEvaluationResult(path);
+        EXPECT_TRUE(std::signbit(back.methods[0].pointing[0]) && std::signbit(back.accuracy));
+        expectSameEvaluation(back, negativeZero, "JSON round trip of -0");
+    }
 
     std::vector<EvaluationReport> parts;
     for (int shard : { 2, 0, 1 })
