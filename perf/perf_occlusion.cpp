@@ -10,9 +10,7 @@
 // Re-inference costs the same for every position, so the two batched ones may be timed on every k-th row and
 // column of positions (INTERP_PERF_OCCLUSION_SUBSET=k, default 1 = all); counters: `positions` timed,
 // `ms_per_position`, and `s_all_positions` = the time for all 2,809 positions.
-//   pointing_game/<model>/<fill>  embedded models on the 200 test scenes (window 16, stride 8, the true class):
-//                                 `hit_rate` = fraction of scenes whose drop-map peak lies in the object mask,
-//                                 `mask_fraction` = mean mask area (the hit rate of a random point).
+// (The pointing game of each fill, which measures quality, not time, is a test: Interp_Occlusion.*pointing_game*.)
 // PyTorch side: perf/torch_occlusion.py. Results: doc/performance.md.
 #include "perf_common.hpp"
 
@@ -20,8 +18,6 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 namespace {
 
@@ -59,7 +55,6 @@ void BM_Incremental(benchmark::State& state, const std::string& name, int engine
     p.window = kWindow;
     p.stride = engine == cv::interp::OCCLUSION_ENGINE_INCREMENTAL ? kStride : kStride * subset();
     p.engine = engine;
-    p.threads = perf::threads();
     const cv::Mat x = perf::input();
     int positions = 0;
     double seconds = 0;
@@ -115,66 +110,6 @@ void BM_DnnFused(benchmark::State& state, const std::string& name)
     report(state, positions, seconds);
 }
 
-void BM_PointingGame(benchmark::State& state, const std::string& model, int fill)
-{
-    cv::interp::ModelInfo info;
-    try
-    {
-        info = cv::interp::embeddedModel(model);
-    }
-    catch (const cv::Exception& e)
-    {
-        state.SkipWithError(e.err.c_str());
-        return;
-    }
-    cv::setNumThreads(perf::threads());
-    cv::Ptr<Occlusion> occ = Occlusion::create(cv::interp::readNet(info.model, info.config));
-    const std::string dir = cv::interp::dataDirectory() + "/scenes/test/";
-    std::ifstream f(dir + "labels.csv");
-    std::string line;
-    std::getline(f, line);
-    std::vector<std::pair<std::string, int> > scenes;
-    while (std::getline(f, line))
-    {
-        std::stringstream ss(line);
-        std::string file, label;
-        std::getline(ss, file, ',');
-        std::getline(ss, label, ',');
-        scenes.push_back(std::make_pair(file, std::stoi(label)));
-    }
-    OcclusionParams p;
-    p.window = 16;
-    p.stride = 8;
-    p.fill = fill;
-    if (fill == cv::interp::OCCLUSION_FILL_COLOR)  // mid grey
-        p.fillColor = cv::interp::occlusionFillColor(info.preprocessing, cv::Scalar::all(127.5));
-    int hits = 0, n = 0;
-    double maskFraction = 0;
-    for (auto _ : state)
-    {
-        for (const auto& s : scenes)
-        {
-            const cv::Mat img = cv::imread(dir + s.first, cv::IMREAD_COLOR);
-            const cv::Mat mask = cv::imread(dir + "masks/" + s.first, cv::IMREAD_GRAYSCALE);
-            if (img.empty() || mask.empty())
-            {
-                state.SkipWithError(("cannot read scene " + s.first).c_str());
-                return;
-            }
-            p.classes = std::vector<int>(1, s.second);
-            std::vector<cv::interp::OcclusionResult> r = occ->compute(info.preprocessing.toBlob(std::vector<cv::Mat>(1, img)), p);
-            cv::Point peak;
-            cv::minMaxLoc(info.preprocessing.mapToImage(r[0].map, img.size()), nullptr, nullptr, nullptr, &peak);
-            hits += mask.at<uchar>(peak) > 0;
-            maskFraction += cv::countNonZero(mask) / (double)mask.total();
-            n++;
-        }
-    }
-    state.counters["scenes"] = n;
-    state.counters["hit_rate"] = n ? (double)hits / n : 0;
-    state.counters["mask_fraction"] = n ? maskFraction / n : 0;
-}
-
 struct Register
 {
     Register()
@@ -190,14 +125,6 @@ struct Register
             benchmark::RegisterBenchmark(("dnn_fused_batched/" + n).c_str(), BM_DnnFused, n)
                 ->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
         }
-        const std::pair<const char*, int> fills[] = { { "gray", (int)cv::interp::OCCLUSION_FILL_COLOR },
-                                                      { "mean", (int)cv::interp::OCCLUSION_FILL_MEAN },
-                                                      { "blur", (int)cv::interp::OCCLUSION_FILL_BLUR } };
-        for (const char* m : { "alexnet_fmnist", "resnet_fmnist" })
-            for (const auto& f : fills)
-                benchmark::RegisterBenchmark((std::string("pointing_game/") + m + "/" + f.first).c_str(),
-                                             BM_PointingGame, std::string(m), f.second)
-                    ->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
     }
 } registerAll;
 

@@ -12,7 +12,7 @@
 
 namespace {
 
-using cv::interp::ObjectiveTerm;
+using cv::interp::Target;
 using cv::interp::SynthesisParams;
 
 struct Net
@@ -82,7 +82,7 @@ void BM_Step(benchmark::State& state, const std::string& name, bool strong)
     p.iterations = 1 << 30;
     p.init = cv::interp::SYNTHESIS_INIT_GAUSSIAN;
     cv::Ptr<cv::interp::Synthesizer> s =
-        cv::interp::Synthesizer::create(n.ex, { ObjectiveTerm::classScore(0) }, n.prep, p);
+        cv::interp::Synthesizer::create(n.ex, { Target::classScore(0) }, n.prep, p);
     s->step();
     for (auto _ : state)
         benchmark::DoNotOptimize(s->step());

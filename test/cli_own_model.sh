@@ -70,23 +70,25 @@ PY
 cli_labels --model-info "$M/resnet18.info.json" > "$WORK/info.cli"
 diff "$WORK/resnet18.expected" "$WORK/info.cli" > /dev/null || fail "--model-info gives other labels than the flags"
 
-# The report, once with the flags and once with the description: the same page (timings aside), PyTorch's labels.
+# The reports: PyTorch's labels in the captions; for the Caffe model once with the flags and once with its description
+# (`interp describe` then --model-info): the same page, timings aside.
 SMALL=(--images "$PHOTOS" --methods gradient,gradcam,occlusion --synthesis-iterations 4 --synthesis-classes 2)
 "$BIN" report "${TORCH[@]}" "${SMALL[@]}" --out "$WORK/flags" > "$WORK/report1.log" 2>&1 || { cat "$WORK/report1.log"; fail "report with flags"; }
-"$BIN" report --model-info "$M/resnet18.info.json" "${SMALL[@]}" --out "$WORK/info" > "$WORK/report2.log" 2>&1 ||
-    { cat "$WORK/report2.log"; fail "report with --model-info"; }
 report_labels "$WORK/flags/index.html" > "$WORK/report.labels"
 diff "$WORK/resnet18.expected" "$WORK/report.labels" > /dev/null ||
     { diff "$WORK/resnet18.expected" "$WORK/report.labels"; fail "resnet18: the report's captions differ from PyTorch's labels"; }
-strip_times() { sed -E 's/[0-9]+\.[0-9]+ s\b/T s/g' "$1"; }
-diff <(strip_times "$WORK/flags/index.html") <(strip_times "$WORK/info/index.html") > "$WORK/page.diff" ||
-    { head -20 "$WORK/page.diff"; fail "describe + --model-info gives another page than the flags"; }
 grep -q "Not measured: the metrics" "$WORK/flags/index.html" || fail "without --eval-images the evaluation should say it needs masks"
 grep -q "scenes/test" "$WORK/flags/index.html" && fail "the report of a user's model uses the embedded scenes"
 "$BIN" report "${CAFFE[@]}" "${SMALL[@]}" --out "$WORK/caffe" > "$WORK/report3.log" 2>&1 || { cat "$WORK/report3.log"; fail "report of the Caffe model"; }
 report_labels "$WORK/caffe/index.html" > "$WORK/report.labels"
 diff "$WORK/alexnet.expected" "$WORK/report.labels" > /dev/null ||
     { diff "$WORK/alexnet.expected" "$WORK/report.labels"; fail "alexnet: the report's captions differ from PyTorch's labels"; }
+"$BIN" describe "${CAFFE[@]}" --out "$M/alexnet.info.json" > "$WORK/describe2.log" 2>&1 || { cat "$WORK/describe2.log"; fail "describe (Caffe)"; }
+"$BIN" report --model-info "$M/alexnet.info.json" "${SMALL[@]}" --out "$WORK/caffe-info" > "$WORK/report2.log" 2>&1 ||
+    { cat "$WORK/report2.log"; fail "report with --model-info"; }
+strip_times() { sed -E 's/[0-9]+\.[0-9]+ s\b/T s/g' "$1"; }
+diff <(strip_times "$WORK/caffe/index.html") <(strip_times "$WORK/caffe-info/index.html") > "$WORK/page.diff" ||
+    { head -20 "$WORK/page.diff"; fail "describe + --model-info gives another page than the flags"; }
 # No picture is blank; the class images are of the predicted classes.
 "$PY" - "$WORK/flags/img" "$WORK/caffe/img" <<'PY' || fail "a picture of the report is constant"
 import glob, sys
@@ -136,4 +138,4 @@ cp "$WORK/labels999.txt" "$WORK/text.onnx"
 expect_error "not a valid ONNX model" describe --model "$WORK/text.onnx"
 expect_error "unrecognised option '--scale-display'" report "${TORCH[@]}" --scale-display 2 --out "$WORK/bad"
 expect_error "\-\-class must be >= 0" saliency --class -1
-echo "ok: ResNet-18 (ONNX) and AlexNet (Caffe): CLI and report labels equal PyTorch's for 6 photos; describe + --model-info gives the same page; errors are clear"
+echo "ok: ResNet-18 (ONNX) and AlexNet (Caffe): CLI and report labels equal PyTorch's for 6 photos; describe + --model-info gives the same page (Caffe) and labels (ONNX); errors are clear"

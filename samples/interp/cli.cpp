@@ -10,6 +10,7 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <unistd.h>
 
 namespace cli {
 
@@ -334,6 +335,10 @@ Progress::~Progress() { finish(); }
 
 void Progress::update(size_t done)
 {
+    // Redrawn in place on a terminal; in a log file (stderr redirected) only the final state.
+    static const bool terminal = isatty(2) != 0;
+    if (!terminal && done < total)
+        return;
     auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
     if (elapsed < 1.0 || (shown && std::chrono::duration<double>(now - last).count() < 0.2 && done < total) ||
@@ -356,11 +361,9 @@ void Progress::finish()
     if (finished)
         return;
     finished = true;
+    update(total);  // the final state (only drawn when the work took more than a second)
     if (shown)
-    {
-        update(total);
         std::cerr << std::endl;
-    }
 }
 
 void bench(const std::string& method, int runs, const std::function<void()>& fn)

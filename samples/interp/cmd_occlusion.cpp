@@ -124,7 +124,6 @@ int runOcclusion(const std::vector<std::string>& args)
     ci::OcclusionParams p;
     p.window = window;
     p.stride = stride;
-    p.threads = threads;
     p.batchSize = batch;
     p.engine = naive ? ci::OCCLUSION_ENGINE_BATCHED : ci::OCCLUSION_ENGINE_AUTO;
     p.layer = target.outputLayer;

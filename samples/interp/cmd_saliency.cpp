@@ -28,23 +28,6 @@ cv::Mat stack(const std::vector<cv::Mat>& maps)
     return out;
 }
 
-//! The map scaled by its maximum (or its `clip` percentile) to 0..255, as the engine issue's --out.
-cv::Mat toGray8(const cv::Mat& map, double clip)
-{
-    double hi;
-    cv::minMaxLoc(map, nullptr, &hi);
-    if (clip < 100)
-    {
-        std::vector<float> v(map.begin<float>(), map.end<float>());
-        const size_t k = std::min(v.size() - 1, (size_t)(clip / 100.0 * (double)(v.size() - 1) + 0.5));
-        std::nth_element(v.begin(), v.begin() + k, v.end());
-        hi = v[k];
-    }
-    cv::Mat out;
-    map.convertTo(out, CV_8U, hi > 0 ? 255.0 / hi : 0.0);
-    return out;
-}
-
 bool endsWith(const std::string& s, const std::string& suffix)
 {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -74,7 +57,7 @@ struct SaliencyOptions
                                                    "for gradcam N x 1 x H x W)")
             ("raw", cli::po::value(&raw), "write the map as float32 .npy, H x W or N x H x W (for gradcam: at the "
                                           "layer's resolution, before upsampling)")
-            ("out", cli::po::value(&out), "write the map as an image (scaled by its maximum, or its --clip percentile)")
+            ("out", cli::po::value(&out), "write the map as an 8-bit image (its minimum black, its maximum or --clip percentile white)")
             ("overlay", cli::po::value(&overlay), "write the heatmap over the original image(s)")
             ("gradient-image", cli::po::value(&gradImage), "write the attribution as an image as guided-backprop "
                                                            "figures show it: mean at mid-gray, +-5 std at black / white")
@@ -192,7 +175,7 @@ int runSaliency(const std::vector<std::string>& args)
     {
         std::vector<cv::Mat> imgs;
         for (const cv::Mat& m : a.maps)
-            imgs.push_back(toGray8(m, opt.clip));
+            imgs.push_back(ci::mapToGray(m, 0, opt.clip));
         ci::writeImage(opt.out, cli::tileHorizontally(imgs));
     }
     if (!opt.overlay.empty())

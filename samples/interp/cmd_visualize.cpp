@@ -213,7 +213,7 @@ int runVisualize(const std::vector<std::string>& args)
     const cv::Ptr<interp::Explainer>& ex = m.explainer;
 
     // The objective: one term, or one class per sample.
-    std::vector<interp::ObjectiveTerm> terms;
+    std::vector<interp::Target> terms;
     std::vector<int> classes;
     std::vector<std::string> sheetLabels;  // contact sheet of --channels: label, row and column of each image
     std::vector<int> sheetRow, sheetCol;
@@ -224,21 +224,26 @@ int runVisualize(const std::vector<std::string>& args)
         p.batch = K;
         for (int k = 0; k < K; k++)
         {
-            interp::ObjectiveTerm t = !rawScore ? interp::ObjectiveTerm::classLogProbability(k, outputLayer)
-                                              : interp::ObjectiveTerm::classScore(k, outputLayer);
-            t.sample = k;
-            terms.push_back(t);
+            const interp::Target t = !rawScore ? interp::Target::classLogProbability(k, outputLayer)
+                                               : interp::Target::classScore(k, outputLayer);
+            terms.push_back(t.forSample(k));
             classes.push_back(k);
         }
     }
     else if (cls >= 0)
     {
-        terms.push_back(!rawScore ? interp::ObjectiveTerm::classLogProbability(cls, outputLayer)
-                                : interp::ObjectiveTerm::classScore(cls, outputLayer));
+        terms.push_back(!rawScore ? interp::Target::classLogProbability(cls, outputLayer)
+                                  : interp::Target::classScore(cls, outputLayer));
         classes.push_back(cls);
     }
     else if (!neuron.empty())
-        terms.push_back(interp::ObjectiveTerm::fromTarget(interp::parseTarget(neuron)));
+    {
+        // LAYER:C maximises the channel's mean (its sum would favour large maps); LAYER:C:Y:X one neuron.
+        interp::Target t = interp::parseTarget(neuron);
+        if (t.kind == interp::Target::CHANNEL)
+            t = interp::Target::channelMean(t.layer, t.index);
+        terms.push_back(t);
+    }
     else if (!channels.empty())
     {
         for (size_t g = 0; g < channels.size(); g++)
@@ -253,9 +258,7 @@ int runVisualize(const std::vector<std::string>& args)
             {
                 if (c < 0 || c != (int)c)
                     throw cli::UsageError("--channels: channel numbers must be integers >= 0");
-                interp::ObjectiveTerm t = interp::ObjectiveTerm::channelMean(layer, (int)c);
-                t.sample = (int)terms.size();
-                terms.push_back(t);
+                terms.push_back(interp::Target::channelMean(layer, (int)c).forSample((int)terms.size()));
                 sheetLabels.push_back(cv::format("%s:%d", layer.c_str(), (int)c));
                 sheetRow.push_back((int)g);
                 sheetCol.push_back(k++);
@@ -264,7 +267,7 @@ int runVisualize(const std::vector<std::string>& args)
         p.batch = (int)terms.size();
     }
     else
-        terms.push_back(interp::ObjectiveTerm::layerNorm(deepdream));
+        terms.push_back(interp::Target::layerNorm(deepdream));
 
     cv::Ptr<interp::Synthesizer> synth = interp::Synthesizer::create(ex, terms, prep, p);
     if (benchRuns > 0)
@@ -294,10 +297,10 @@ int runVisualize(const std::vector<std::string>& args)
     }
     for (size_t n = 0; n < r.images.size(); n++)
     {
-        const interp::ObjectiveTerm& t = terms[terms.size() == 1 ? 0 : n];
+        const interp::Target& t = terms[terms.size() == 1 ? 0 : n];
         std::ostringstream s;
         s << t.describe();
-        if (t.kind == interp::ObjectiveTerm::CLASS_SCORE || t.kind == interp::ObjectiveTerm::CLASS_LOG_PROBABILITY)
+        if (t.isClass())
             s << " [" << info.className(t.index) << "]";
         s << ": objective " << std::setprecision(4) << r.initialObjective[n] << " -> " << r.finalObjective[n];
         if (!prob.empty() && prob[n] >= 0)

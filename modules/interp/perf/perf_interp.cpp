@@ -63,7 +63,7 @@ PERF_TEST_P(Interp_Method, synthesis_step, ::testing::Values("alexnet_fmnist", "
     ModelSetup s(GetParam());
     SynthesisParams p;
     p.iterations = 1000000;  // never done within the measured cycles
-    const Ptr<Synthesizer> syn = Synthesizer::create(s.explainer, { ObjectiveTerm::classScore(0) }, s.info.preprocessing, p);
+    const Ptr<Synthesizer> syn = Synthesizer::create(s.explainer, { Target::classScore(0) }, s.info.preprocessing, p);
     TEST_CYCLE() syn->step();
     SANITY_CHECK_NOTHING();
 }

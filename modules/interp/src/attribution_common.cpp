@@ -73,9 +73,9 @@ int defaultReduction(int method)
     case ATTRIBUTION_INPUT_X_GRADIENT:
     case ATTRIBUTION_SMOOTHGRAD:
     case ATTRIBUTION_INTEGRATED_GRADIENTS:
-        return REDUCE_SUM_ABS;
+        return CHANNELS_SUM_ABS;
     default:
-        return REDUCE_MAX_ABS;
+        return CHANNELS_MAX_ABS;
     }
 }
 
@@ -83,9 +83,10 @@ void reduceChannels(const Mat& attribution, int reduction, std::vector<Mat>& map
 {
     if (attribution.dims != 4 || attribution.type() != CV_32F || !attribution.isContinuous())
         CV_Error(Error::StsBadArg, "reduceChannels needs a continuous N x C x H x W float32 attribution");
-    if (reduction < REDUCE_MAX_ABS || reduction > REDUCE_L2)
-        CV_Error(Error::StsOutOfRange, cv::format("unknown channel reduction %d: use REDUCE_MAX_ABS, REDUCE_SUM_ABS, "
-                                                  "REDUCE_SUM or REDUCE_L2", reduction));
+    if (reduction < CHANNELS_MAX_ABS || reduction > CHANNELS_L2)
+        CV_Error(Error::StsOutOfRange, cv::format("unknown channel reduction %d: use cv::interp::CHANNELS_MAX_ABS, "
+                                                  "CHANNELS_SUM_ABS, CHANNELS_SUM or CHANNELS_L2 (not cv::REDUCE_*)",
+                                                  reduction));
     const int N = attribution.size[0], C = attribution.size[1], H = attribution.size[2], W = attribution.size[3];
     const size_t plane = (size_t)H * W;
     std::vector<Mat> out(N);
@@ -105,13 +106,13 @@ void reduceChannels(const Mat& attribution, int reduction, std::vector<Mat>& map
                     const float v = src[c * plane + x];
                     switch (reduction)
                     {
-                    case REDUCE_MAX_ABS: acc = std::max(acc, std::abs(v)); break;
-                    case REDUCE_SUM_ABS: acc += std::abs(v); break;
-                    case REDUCE_SUM: acc += v; break;
+                    case CHANNELS_MAX_ABS: acc = std::max(acc, std::abs(v)); break;
+                    case CHANNELS_SUM_ABS: acc += std::abs(v); break;
+                    case CHANNELS_SUM: acc += v; break;
                     default: acc += v * v; break;
                     }
                 }
-                dst[x] = reduction == REDUCE_L2 ? std::sqrt(acc) : acc;
+                dst[x] = reduction == CHANNELS_L2 ? std::sqrt(acc) : acc;
             }
         }
     });
@@ -181,11 +182,11 @@ Mat planeView(const Mat& blob, int n, int c)
 
 int resolveReduction(int method, int reduction)
 {
-    if (reduction == REDUCE_DEFAULT)
+    if (reduction == CHANNELS_DEFAULT)
         return defaultReduction(method);
-    if (reduction < REDUCE_MAX_ABS || reduction > REDUCE_L2)
-        CV_Error(Error::StsOutOfRange, cv::format("unknown channel reduction %d: use REDUCE_DEFAULT, REDUCE_MAX_ABS, "
-                                                  "REDUCE_SUM_ABS, REDUCE_SUM or REDUCE_L2", reduction));
+    if (reduction < CHANNELS_MAX_ABS || reduction > CHANNELS_L2)
+        CV_Error(Error::StsOutOfRange, cv::format("unknown channel reduction %d: use CHANNELS_DEFAULT, CHANNELS_MAX_ABS, "
+                                                  "CHANNELS_SUM_ABS, CHANNELS_SUM or CHANNELS_L2", reduction));
     return reduction;
 }
 
@@ -217,27 +218,6 @@ void batchedGradients(const Explainer& explainer, const MatShape& rowShape, int 
         for (int i = 0; i < b; i++)
             consume(start + i, sampleView(grad, i), values[i]);
     }
-}
-
-std::vector<bool> ancestorsOf(const Graph& graph, int layer)
-{
-    const int L = graph.size();
-    CV_Assert(layer >= 0 && layer < L);
-    std::vector<bool> mark(L, false);
-    std::vector<int> stack(1, layer);
-    mark[layer] = true;
-    while (!stack.empty())
-    {
-        const int i = stack.back();
-        stack.pop_back();
-        for (const LayerPin& p : graph.layer(i).inputs)
-            if (p.layer >= 0 && !mark[p.layer])
-            {
-                mark[p.layer] = true;
-                stack.push_back(p.layer);
-            }
-    }
-    return mark;
 }
 
 }  // namespace attribution_detail

@@ -12,11 +12,6 @@ namespace {
 
 using namespace attribution_detail;
 
-bool isSpatial(const MatShape& s)
-{
-    return s.size() == 4 && (s[2] > 1 || s[3] > 1);
-}
-
 String shapeString(const MatShape& s)
 {
     String out;
@@ -38,7 +33,7 @@ Attribution gradCamImpl(const char* name, bool guided, const Ptr<Explainer>& exp
     const int layer = params.layer.empty() ? defaultGradCamLayer(explainer, targetLayers[0], dnn::shape(blob))
                                            : graph.require(params.layer);
     for (int tl : targetLayers)
-        if (!ancestorsOf(graph, tl)[layer])
+        if (!graph.ancestors(tl)[layer])
             CV_Error(Error::StsBadArg, cv::format("%s: layer '%s' does not feed the target's layer '%s', so the "
                                                   "target does not depend on it: name a layer before the target",
                                                   name, graph.layer(layer).name.c_str(),
@@ -46,7 +41,7 @@ Attribution gradCamImpl(const char* name, bool guided, const Ptr<Explainer>& exp
 
     Attribution a;
     a.method = guided ? ATTRIBUTION_GUIDED_GRADCAM : ATTRIBUTION_GRADCAM;
-    a.reduction = guided ? resolveReduction(a.method, reduction) : REDUCE_SUM;
+    a.reduction = guided ? resolveReduction(a.method, reduction) : CHANNELS_SUM;
     a.layer = graph.layer(layer).name;
 
     Ptr<Tape> tape = explainer->forward(blob);
@@ -125,40 +120,17 @@ int defaultGradCamLayer(const Ptr<Explainer>& explainer, int targetLayer, const 
     if (targetLayer >= graph.size())
         CV_Error(Error::StsOutOfRange, cv::format("defaultGradCamLayer: no layer %d (the network has %d)", targetLayer,
                                                   graph.size()));
-    std::vector<std::vector<MatShape> > shapes;
-    graph.outputShapes(inputShape, shapes);
-    const std::vector<bool> feeds = attribution_detail::ancestorsOf(graph, targetLayer);
-    auto hasWeights = [&](int i) {
-        const Ptr<dnn::Layer>& l = graph.layer(i).layer;
-        return l && !l->blobs.empty();
-    };
-    auto outShape = [&](int i) { return shapes[i].empty() ? MatShape() : shapes[i][0]; };
-    int last = -1;
-    for (int i = targetLayer; i >= 0 && last < 0; i--)
-        if (feeds[i] && graph.dependsOnInput(i) && hasWeights(i) && isSpatial(outShape(i)))
-            last = i;
-    if (last < 0)
+    const std::vector<int> blocks = graph.blockOutputs(inputShape, targetLayer);
+    if (blocks.empty())
         CV_Error(Error::StsBadArg, "no layer with weights and a spatial output (4-D, larger than 1x1) feeds layer '" +
                                    graph.layer(targetLayer).name + "': name the Grad-CAM layer explicitly");
-    // The block's output: the last layer fed by `last` that keeps its output shape.
-    const MatShape block = outShape(last);
-    std::vector<bool> fed(graph.size(), false);
-    fed[last] = true;
-    int best = last;
-    for (int i = last + 1; i <= targetLayer; i++)
-    {
-        for (const LayerPin& p : graph.layer(i).inputs)
-            fed[i] = fed[i] || (p.layer >= 0 && fed[p.layer]);
-        if (fed[i] && feeds[i] && outShape(i) == block)
-            best = i;
-    }
-    return best;
+    return blocks.back();  // the output of the last convolutional block
 }
 
 Attribution gradCam(const Ptr<Explainer>& explainer, InputArray blob, const std::vector<Target>& targets,
                     const GradCamParams& params)
 {
-    return gradCamImpl("Grad-CAM", false, explainer, blob, targets, params, REDUCE_DEFAULT);
+    return gradCamImpl("Grad-CAM", false, explainer, blob, targets, params, CHANNELS_DEFAULT);
 }
 
 Attribution guidedGradCam(const Ptr<Explainer>& explainer, InputArray blob, const std::vector<Target>& targets,

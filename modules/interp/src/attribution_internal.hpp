@@ -30,7 +30,7 @@ Mat sampleView(const Mat& blob, int n);
 //! Plane (n, c) of an N x C x H x W blob as an H x W view (no copy).
 Mat planeView(const Mat& blob, int n, int c);
 
-//! REDUCE_DEFAULT resolved for `method`; validates the value.
+//! CHANNELS_DEFAULT resolved for `method`; validates the value.
 int resolveReduction(int method, int reduction);
 
 /** Gradients for `rows` inputs that are made on the fly, `batchSize` per forward/backward pass.
@@ -42,9 +42,6 @@ void batchedGradients(const Explainer& explainer, const MatShape& rowShape, int 
                       const std::function<void(int, Mat&)>& makeRow,
                       const std::function<const Target&(int)>& targetOfRow,
                       const std::function<void(int, const Mat&, double)>& consume);
-
-//! Indices of the layers that feed `layer` (directly or not), including `layer` itself, as a mask.
-std::vector<bool> ancestorsOf(const Graph& graph, int layer);
 
 }  // namespace attribution_detail
 }  // namespace interp

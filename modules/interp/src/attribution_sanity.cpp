@@ -56,7 +56,7 @@ RandomizationResult cascadingRandomization(const String& model, const String& co
     std::vector<bool> feeds(graph.size(), false);
     for (const Target& t : targets)
     {
-        const std::vector<bool> a = attribution_detail::ancestorsOf(graph, trained->targetLayer(t));
+        const std::vector<bool> a = graph.ancestors(trained->targetLayer(t));
         for (int i = 0; i < graph.size(); i++)
             feeds[i] = feeds[i] || a[i];
     }

@@ -13,6 +13,7 @@ namespace interp {
 struct Plan
 {
     MatShape inputShape;
+    uint64 registryVersion = 0;                          // layerRegistryVersion() it was prepared with
     std::vector<std::vector<MatShape> > inputShapes;   // per layer, per input slot
     std::vector<std::vector<MatShape> > outputShapes;  // per layer, per output
     // ops[variant][layer]; null when no rule exists or preparing failed (see errors)
@@ -28,12 +29,14 @@ struct Tape::Impl
     const Graph::Impl* graph = nullptr;
 };
 
-//! Looks up the registered rule factory for (type, variant), falling back to the standard rule.
+//! Looks up the rule factory for (type, variant) in the layer registry, falling back to the standard rule.
 bool findBackwardRule(const String& type, int variant, BackwardRuleFactory& factory);
 //! True when (type, variant) has a rule registered for exactly that variant.
 bool hasOwnBackwardRule(const String& type, int variant);
-//! Layer types that have any registered backward rule (hooked by readNet to capture their parameters).
-std::vector<String> typesWithBackwardRules();
+
+/** Checks a target against the network for an input of `inputShape` without running it: the layer exists and depends
+on the input, the sample, class, channel and position are in range. Raises what makeSeeds() would raise. */
+void checkTarget(const Explainer& explainer, const Target& target, const MatShape& inputShape);
 
 }  // namespace interp
 }  // namespace cv

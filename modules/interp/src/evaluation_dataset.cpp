@@ -3,6 +3,8 @@
 
 // Faithfulness of saliency maps over a set of images with object masks: ground truth, metrics per method.
 #include "precomp.hpp"
+
+#include <opencv2/core/utils/filesystem.hpp>
 #include "filesystem.hpp"
 #include "json.hpp"
 
@@ -252,11 +254,11 @@ void finishEvaluation(EvaluationReport& r)
 GroundTruthSet readGroundTruth(const String& imagesDir_, const String& masksDir_, int limit)
 {
     const String imagesDir = stripSlashes(imagesDir_);
-    if (!fs::isDirectory(imagesDir))
+    if (!utils::fs::isDirectory(imagesDir))
         CV_Error(Error::StsObjectNotFound, "image directory '" + imagesDir + "' does not exist: give the folder that "
                                            "holds the images (for example data/scenes/test)");
     const String masksDir = masksDir_.empty() ? imagesDir + "/masks" : stripSlashes(masksDir_);
-    if (!fs::isDirectory(masksDir))
+    if (!utils::fs::isDirectory(masksDir))
         CV_Error(Error::StsObjectNotFound, "mask directory '" + masksDir + "' does not exist: give the folder of "
                                           "object masks (one per image, same file name, non-zero on the object)");
     CV_CheckGE(limit, 0, "limit must be >= 0 (0 means all images)");

@@ -3,6 +3,8 @@
 
 // Faithfulness metrics of saliency maps: mass inside the object, deletion and insertion curves.
 #include "precomp.hpp"
+#include "map_utils.hpp"
+#include "softmax.hpp"
 #include "opencv2/interp/evaluation.hpp"
 
 #include <numeric>
@@ -11,19 +13,6 @@ namespace cv {
 namespace interp {
 
 namespace {
-
-Mat mapAt(InputArray map_, Size size)
-{
-    Mat m = map_.getMat();
-    if (m.empty() || m.dims != 2 || m.channels() != 1)
-        CV_Error(Error::StsBadArg, "the saliency map must be a non-empty single-channel 2-D Mat");
-    Mat f;
-    m.convertTo(f, CV_32F);
-    cv::patchNaNs(f, 0);
-    if (f.size() != size)
-        cv::resize(f, f, size, 0, 0, INTER_LINEAR);
-    return f;
-}
 
 Mat baselineBlob(const Mat& blob, int kind, double sigma)
 {
@@ -67,7 +56,7 @@ PerturbationCurve perturbationCurve(const Ptr<Explainer>& ex, InputArray blob_, 
         CV_Error(Error::StsBadArg, cv::format("the batch size must be positive (got %d)", p.batchSize));
     const int C = blob.size[1], H = blob.size[2], W = blob.size[3];
     const int HW = H * W;
-    Mat map = mapAt(map_, Size(W, H));
+    Mat map = floatMapAt(map_, Size(W, H));
     std::vector<int> order(HW);
     std::iota(order.begin(), order.end(), 0);
     const float* mp = map.ptr<float>();
@@ -105,13 +94,7 @@ PerturbationCurve perturbationCurve(const Ptr<Explainer>& ex, InputArray blob_, 
             const float* v = s.ptr<float>() + (size_t)i * per;
             double score = v[classIndex];
             if (p.probability)
-            {
-                const double mx = *std::max_element(v, v + per);
-                double sum = 0;
-                for (int j = 0; j < per; j++)
-                    sum += std::exp((double)v[j] - mx);
-                score = std::exp((double)v[classIndex] - mx) / sum;
-            }
+                score = std::exp(score - logSumExp(v, (size_t)per));
             curve.scores[first + i] = score;
         }
     }
@@ -129,7 +112,7 @@ double saliencyMassInMask(InputArray map_, InputArray mask_)
     Mat mask = mask_.getMat();
     if (mask.empty() || mask.channels() != 1)
         CV_Error(Error::StsBadArg, "the object mask must be a non-empty single-channel image");
-    Mat map = mapAt(map_, mask.size());
+    Mat map = floatMapAt(map_, mask.size());
     map = cv::max(map, 0);
     const double total = cv::sum(map)[0];
     if (total <= 0)

@@ -292,8 +292,10 @@ void Explainer::Impl::resolvePins(const Mat& input, const std::vector<std::vecto
 Ptr<Plan> Explainer::Impl::planFor(const Mat& input, const std::vector<std::vector<Mat> >& outs) const
 {
     const MatShape shape = dnn::shape(input);
+    // A plan prepared before a rule was (un)registered may hold a missing or replaced rule: prepared again.
+    const uint64 version = layerRegistryVersion();
     for (size_t i = 0; i < plans.size(); i++)
-        if (plans[i].first == shape)
+        if (plans[i].first == shape && plans[i].second->registryVersion == version)
         {
             Ptr<Plan> p = plans[i].second;
             plans.erase(plans.begin() + i);
@@ -303,6 +305,7 @@ Ptr<Plan> Explainer::Impl::planFor(const Mat& input, const std::vector<std::vect
     const Graph::Impl& G = g();
     Ptr<Plan> plan = makePtr<Plan>();
     plan->inputShape = shape;
+    plan->registryVersion = version;
     const size_t L = G.layers.size();
     plan->inputShapes.resize(L);
     plan->outputShapes.resize(L);
@@ -352,6 +355,9 @@ Ptr<Plan> Explainer::Impl::planFor(const Mat& input, const std::vector<std::vect
                 plan->errors[v][i] = e.err;
             }
         }
+    plans.erase(std::remove_if(plans.begin(), plans.end(),
+                               [&](const std::pair<MatShape, Ptr<Plan> >& p) { return p.first == shape; }),
+                plans.end());
     plans.push_back(std::make_pair(shape, plan));
     if (plans.size() > kMaxPlans)
         plans.erase(plans.begin());

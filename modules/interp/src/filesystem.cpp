@@ -1,32 +1,25 @@
 // This file is part of the interp module (explanations for cv::dnn networks).
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
-// Small file-system helpers (POSIX; OpenCV 4.6 has no public file-system API).
+// The file-system helpers cv::utils::fs lacks: image listing in a fixed order, atomic directory replacement.
 #include "precomp.hpp"
 #include "filesystem.hpp"
+
+#include <opencv2/core/utils/filesystem.hpp>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
-#include <sstream>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace cv {
 namespace interp {
 namespace fs {
 
-bool isDirectory(const String& p)
-{
-    struct stat st;
-    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 bool isFile(const String& p)
 {
-    struct stat st;
-    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    return utils::fs::exists(p) && !utils::fs::isDirectory(p);
 }
 
 String dirName(const String& p)
@@ -74,7 +67,7 @@ void listRecursive(const String& dir, std::vector<String>& out)
     for (const String& n : entries)
     {
         const String p = dir + "/" + n;
-        if (isDirectory(p))
+        if (utils::fs::isDirectory(p))
             listRecursive(p, out);
         else if (hasImageExtension(n))
             out.push_back(p);
@@ -83,60 +76,15 @@ void listRecursive(const String& dir, std::vector<String>& out)
 
 void makeDirectories(const String& path)
 {
-    if (path.empty())
-        return;
-    String p;
-    std::stringstream ss(path);
-    String part;
-    if (path[0] == '/')
-        p = "/";
-    while (std::getline(ss, part, '/'))
-    {
-        if (part.empty())
-            continue;
-        p += part + "/";
-        struct stat st;
-        if (::stat(p.c_str(), &st) == 0)
-        {
-            if (!S_ISDIR(st.st_mode))
-                CV_Error(Error::StsError, "cannot create the directory '" + path + "': '" + p + "' is a file");
-            continue;
-        }
-        if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST)
-            CV_Error(Error::StsError, "cannot create the directory '" + p + "': " + std::strerror(errno));
-    }
-}
-
-void removeTree(const String& path)
-{
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode))
-    {
-        if (DIR* d = opendir(path.c_str()))
-        {
-            std::vector<String> entries;
-            while (dirent* e = readdir(d))
-            {
-                const String n = e->d_name;
-                if (n != "." && n != "..")
-                    entries.push_back(n);
-            }
-            closedir(d);
-            for (const String& n : entries)
-                removeTree(path + "/" + n);
-        }
-        ::rmdir(path.c_str());
-    }
-    else
-        ::unlink(path.c_str());
+    if (!path.empty() && !utils::fs::createDirectories(path))
+        CV_Error(Error::StsError, "cannot create the directory '" + path + "': check that no file is in the way and the "
+                                  "permissions");
 }
 
 void replaceDirectory(const String& from, const String& to)
 {
     const String old = to + ".old-" + std::to_string((long)::getpid());
-    const bool had = isDirectory(to);
+    const bool had = utils::fs::isDirectory(to);
     if (had && std::rename(to.c_str(), old.c_str()) != 0)
         CV_Error(Error::StsError, "cannot replace '" + to + "': " + std::strerror(errno) + " (check its permissions)");
     if (std::rename(from.c_str(), to.c_str()) != 0)
@@ -147,7 +95,7 @@ void replaceDirectory(const String& from, const String& to)
         CV_Error(Error::StsError, "cannot move '" + from + "' to '" + to + "': " + why);
     }
     if (had)
-        removeTree(old);
+        utils::fs::remove_all(old);
 }
 
 }  // namespace fs

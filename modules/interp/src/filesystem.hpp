@@ -1,7 +1,7 @@
 // This file is part of the interp module (explanations for cv::dnn networks).
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
-// Small file-system helpers (internal).
+// File-system helpers cv::utils::fs (opencv2/core/utils/filesystem.hpp) lacks (internal).
 #ifndef OPENCV_INTERP_FILESYSTEM_HPP
 #define OPENCV_INTERP_FILESYSTEM_HPP
 
@@ -11,7 +11,7 @@ namespace cv {
 namespace interp {
 namespace fs {
 
-bool isDirectory(const String& path);
+//! An existing path that is not a directory (cv::utils::fs has no such test).
 bool isFile(const String& path);
 //! The directory part of a path ("." when there is none).
 String dirName(const String& path);
@@ -23,8 +23,6 @@ bool hasImageExtension(const String& name);
 void listRecursive(const String& dir, std::vector<String>& out);
 //! Creates a directory and its parents (like mkdir -p); raises a cv::Exception when it cannot.
 void makeDirectories(const String& path);
-//! Removes a file or a directory tree (like rm -rf); missing paths are ignored.
-void removeTree(const String& path);
 //! Moves directory `from` to `to`, replacing `to` (and its contents) if it exists; `to` is never left half-written.
 void replaceDirectory(const String& from, const String& to);
 

@@ -4,6 +4,7 @@
 // The layer graph of a cv::dnn::Net: topological order, producers, parameters, shapes, printing.
 #include "precomp.hpp"
 #include "graph_impl.hpp"
+#include "names.hpp"
 
 #include <deque>
 #include <iomanip>
@@ -188,10 +189,9 @@ String Graph::layerType(int index) const { return layer(index).type; }
 
 int findLayer(const Graph::Impl& g, const String& name)
 {
-    static const char* prefixes[] = { "", "onnx_node!", "onnx_node_output_0!" };
-    for (const char* prefix : prefixes)
+    for (const String& candidate : names::candidates(name))
     {
-        auto it = g.byName.find(String(prefix) + name);
+        auto it = g.byName.find(candidate);
         if (it != g.byName.end())
             return it->second;
     }
@@ -200,19 +200,58 @@ int findLayer(const Graph::Impl& g, const String& name)
 
 int Graph::find(const String& name) const { return findLayer(*impl, name); }
 
-static size_t editDistance(const String& a, const String& b)
+std::vector<bool> Graph::ancestors(int index) const
 {
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= a.size(); i++)
+    const int L = size();
+    CV_CheckGE(index, 0, "Graph::ancestors: no such layer");
+    CV_CheckLT(index, L, "Graph::ancestors: no such layer");
+    std::vector<bool> mark(L, false);
+    std::vector<int> stack(1, index);
+    mark[index] = true;
+    while (!stack.empty())
     {
-        cur[0] = i;
-        for (size_t j = 1; j <= b.size(); j++)
-            cur[j] = std::min({ prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1) });
-        std::swap(prev, cur);
+        const int i = stack.back();
+        stack.pop_back();
+        for (const LayerPin& p : layer(i).inputs)
+            if (p.layer >= 0 && !mark[p.layer])
+            {
+                mark[p.layer] = true;
+                stack.push_back(p.layer);
+            }
     }
-    return prev[b.size()];
+    return mark;
+}
+
+std::vector<int> Graph::blockOutputs(const MatShape& inputShape, int feeding) const
+{
+    const int L = size();
+    std::vector<std::vector<MatShape> > shapes;
+    outputShapes(inputShape, shapes);
+    const std::vector<bool> feeds = feeding >= 0 ? ancestors(feeding) : std::vector<bool>(L, true);
+    const int end = feeding >= 0 ? feeding : L - 1;
+    auto shapeOf = [&](int i) { return shapes[i].empty() ? MatShape() : shapes[i][0]; };
+    std::vector<int> out;
+    for (int i = 0; i <= end; i++)
+    {
+        const Ptr<dnn::Layer>& l = layer(i).layer;
+        const MatShape block = shapeOf(i);
+        if (!feeds[i] || !l || l->blobs.empty() || block.size() != 4 || block[2] * block[3] <= 1 || !dependsOnInput(i))
+            continue;
+        // The last layer fed by i that keeps its output shape.
+        std::vector<bool> fed(L, false);
+        fed[i] = true;
+        int best = i;
+        for (int j = i + 1; j <= end; j++)
+        {
+            for (const LayerPin& p : layer(j).inputs)
+                fed[j] = fed[j] || (p.layer >= 0 && fed[p.layer]);
+            if (fed[j] && feeds[j] && shapeOf(j) == block)
+                best = j;
+        }
+        if (std::find(out.begin(), out.end(), best) == out.end())
+            out.push_back(best);
+    }
+    return out;
 }
 
 int Graph::require(const String& name) const
@@ -220,22 +259,10 @@ int Graph::require(const String& name) const
     int idx = find(name);
     if (idx >= 0)
         return idx;
-    std::vector<std::pair<size_t, String> > scored;
+    std::vector<String> known;
     for (const LayerInfo& l : impl->layers)
-    {
-        String shortName = l.name;
-        size_t bang = shortName.find('!');
-        if (bang != String::npos)
-            shortName = shortName.substr(bang + 1);
-        scored.push_back(std::make_pair(std::min(editDistance(name, l.name), editDistance(name, shortName)), l.name));
-    }
-    std::sort(scored.begin(), scored.end());
-    std::ostringstream s;
-    s << "unknown layer '" << name << "'; the closest layer names are:";
-    for (size_t i = 0; i < scored.size() && i < 5; i++)
-        s << (i ? ", " : " ") << "'" << scored[i].second << "'";
-    s << " (run 'interp layers' to list all " << impl->layers.size() << " layers)";
-    CV_Error(Error::StsObjectNotFound, s.str());
+        known.push_back(l.name);
+    names::unknownLayer(name, known, cv::format("(run 'interp layers' to list all %d layers)", (int)known.size()));
 }
 
 int Graph::outputLayer() const { return impl->outputLayer; }

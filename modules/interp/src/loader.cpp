@@ -10,6 +10,7 @@
 // Hooks exist only during a load; loads through this function are serialised; other threads creating
 // layers meanwhile go through the hooks untouched (nothing is captured for them).
 #include "precomp.hpp"
+#include "layer_registry.hpp"
 #include "engine_impl.hpp"
 
 #include <fstream>
@@ -69,27 +70,13 @@ Ptr<dnn::Layer> hookCall(int slot, dnn::LayerParams& params)
 }
 
 // Every layer type OpenCV 4.6 registers (modules/dnn/src/init.cpp), float versions.
-const char* const kBuiltinTypes[] = {
-    "Slice", "Split", "Concat", "Reshape", "Flatten", "Resize", "Interp", "CropAndResize", "Convolution",
-    "Deconvolution", "Pooling", "ROIPooling", "PSROIPooling", "Reduce", "LRN", "InnerProduct", "Softmax",
-    "SoftMax", "MVN", "ReLU", "ReLU6", "ChannelsPReLU", "PReLU", "Sigmoid", "TanH", "Swish", "Mish", "ELU",
-    "BNLL", "AbsVal", "Power", "Exp", "Ceil", "Floor", "Log", "Round", "Sqrt", "Not", "Acos", "Acosh", "Asin",
-    "Asinh", "Atan", "Atanh", "Cos", "Cosh", "Erf", "HardSwish", "Sin", "Sinh", "Sign", "Shrink", "Softplus",
-    "Softsign", "Tan", "Celu", "HardSigmoid", "Selu", "ThresholdedRelu", "BatchNorm", "MaxUnpool", "Dropout",
-    "Identity", "Silence", "Const", "Arg", "Reciprocal", "Crop", "Eltwise", "Permute", "ShuffleChannel",
-    "PriorBox", "PriorBoxClustered", "Reorg", "Region", "DetectionOutput", "NormalizeBBox", "Normalize",
-    "Shift", "Padding", "Proposal", "Scale", "Compare", "DataAugmentation", "Correlation", "Accum",
-    "FlowWarp", "LSTM", "GRU", "CumSum"
-};
 
 class HookGuard
 {
 public:
     explicit HookGuard(CaptureMap& capture)
     {
-        std::set<String> types(std::begin(kBuiltinTypes), std::end(kBuiltinTypes));
-        for (const String& t : typesWithBackwardRules())
-            types.insert(t);
+        const std::vector<String> types = typesToCapture();  // every type of the layer registry
         for (const String& t : types)
         {
             if ((int)installed.size() >= kMaxHooks)

@@ -4,6 +4,8 @@
 // The embedded models and demo images, and image lists.
 #include "precomp.hpp"
 
+#include <opencv2/core/utils/filesystem.hpp>
+
 #include "filesystem.hpp"
 
 #include <opencv2/imgcodecs.hpp>
@@ -72,7 +74,7 @@ std::vector<String> demoImages()
 std::vector<String> listImages(const String& directoryOrList)
 {
     std::vector<String> out;
-    if (isDirectory(directoryOrList))
+    if (utils::fs::isDirectory(directoryOrList))
     {
         listRecursive(directoryOrList, out);
         // The ground-truth masks of an evaluation set (<dir>/masks/<file>) are not images of the set.

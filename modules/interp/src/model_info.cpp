@@ -180,7 +180,7 @@ void writeModelInfo(const String& path, const ModelInfo& info)
     if (info.model.empty())
         CV_Error(Error::StsBadArg, "writeModelInfo: the description names no model file");
     const String dir = fs::dirName(path);
-    if (!fs::isDirectory(dir))
+    if (!utils::fs::isDirectory(dir))
         CV_Error(Error::StsError, "cannot write '" + path + "': the folder '" + dir + "' does not exist");
     const Preprocessing& p = info.preprocessing;
     std::ostringstream s;

@@ -5,6 +5,7 @@
 // through cv::dnn) and the results (score grids, drops, per-pixel maps). The incremental engine is in
 // occlusion_incremental.cpp, the per-layer-type geometry it uses in occlusion_geometry.cpp.
 #include "precomp.hpp"
+#include "softmax.hpp"
 #include "occlusion_impl.hpp"
 #include "engine_impl.hpp"
 
@@ -13,8 +14,7 @@ namespace interp {
 
 OcclusionParams::OcclusionParams()
     : window(16), stride(8), fill(OCCLUSION_FILL_CONSTANT), fillValue(0), fillColor(), blurSigma(0),
-      score(OCCLUSION_SCORE_PROB), classes(), allClasses(false), layer(), engine(OCCLUSION_ENGINE_AUTO), batchSize(0),
-      threads(0)
+      score(OCCLUSION_SCORE_PROB), classes(), allClasses(false), layer(), engine(OCCLUSION_ENGINE_AUTO), batchSize(0)
 {
 }
 
@@ -193,25 +193,6 @@ struct Occlusion::Impl
 
 namespace {
 
-//! Sets the number of threads for a scope.
-class ThreadsGuard
-{
-public:
-    explicit ThreadsGuard(int n) : previous(cv::getNumThreads()), active(n > 0)
-    {
-        if (active)
-            cv::setNumThreads(n);
-    }
-    ~ThreadsGuard()
-    {
-        if (active)
-            cv::setNumThreads(previous);
-    }
-private:
-    int previous;
-    bool active;
-};
-
 void checkParams(const OcclusionParams& p, const Mat& blob)
 {
     if (blob.empty() || blob.dims != 4 || blob.type() != CV_32F)
@@ -241,8 +222,6 @@ void checkParams(const OcclusionParams& p, const Mat& blob)
                                               "_INCREMENTAL", p.engine));
     if (p.batchSize < 0)
         CV_Error(Error::StsBadArg, cv::format("the batch size must be positive (or 0 for automatic), got %d", p.batchSize));
-    if (p.threads < 0)
-        CV_Error(Error::StsBadArg, cv::format("the thread count must be positive (or 0 to keep it), got %d", p.threads));
 }
 
 //! N0 x C x H x W: the values occluded pixels take.
@@ -293,14 +272,7 @@ void toScores(const float* raw, int K, int score, std::vector<double>& out)
             out[k] = raw[k];
         return;
     }
-    double mx = raw[0];
-    for (int k = 1; k < K; k++)
-        mx = std::max(mx, (double)raw[k]);
-    double sum = 0;
-    for (int k = 0; k < K; k++)
-        sum += (out[k] = std::exp((double)raw[k] - mx));
-    for (int k = 0; k < K; k++)
-        out[k] /= sum;
+    softmax(raw, (size_t)K, out.data());
 }
 
 }  // namespace
@@ -329,7 +301,6 @@ std::vector<OcclusionResult> Occlusion::compute(InputArray blob_, const Occlusio
 {
     const Mat blob = blob_.getMat();
     checkParams(params, blob);
-    ThreadsGuard threads(params.threads);
     const Explainer& ex = *impl->explainer;
     const Graph& G = ex.graph();
     Job job;

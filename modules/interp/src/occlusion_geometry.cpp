@@ -6,6 +6,7 @@
 // (occlusion_incremental.cpp) only sees Geometry objects. Types without an entry are recomputed in full.
 #include "precomp.hpp"
 #include "occlusion_impl.hpp"
+#include "layer_registry.hpp"
 
 namespace cv {
 namespace interp {
@@ -164,7 +165,7 @@ Geometry withLayerOp(const GeometryContext& ctx, Geometry g)
 
 /* Output (y, x) depends on inputs at (y, x) only. Every output is 4-D with the batch of the input; each input has
    the output's spatial size, or is 1 x 1 (broadcast, e.g. a per-channel scale computed from the whole map). */
-Geometry pointwise(const GeometryContext& ctx)
+Geometry pointwise(const GeometryContext& ctx, const LayerGeometry* = nullptr)
 {
     if (ctx.outputShapes.empty() || ctx.inputShapes.empty())
         return unknownGeometry("no inputs or outputs");
@@ -209,42 +210,57 @@ Geometry checkedWindow(const GeometryContext& ctx, Geometry g)
 // ---------------------------------------------------------------------------------------------------------
 // Layer types
 
-Geometry convolution(const GeometryContext& ctx)
+/* The sliding window the receptive-field geometry gives a single-input layer (rows, columns): stride, padding before,
+extent (dilated kernel). False when it is not a plain window (e.g. a transposed one). */
+bool windowOf(const LayerGeometry* rf, Geometry& g)
 {
-    Ptr<dnn::BaseConvolutionLayer> conv = ctx.info->layer.dynamicCast<dnn::BaseConvolutionLayer>();
-    if (!conv || conv->kernel_size.size() != 2 || conv->strides.size() != 2 || conv->pads_begin.size() != 2 ||
-        conv->pads_end.size() != 2)
-        return unknownGeometry("only 2-D convolutions have a window geometry");
+    if (!rf || rf->maps.size() != 1 || rf->maps[0].size() != 1)
+        return false;
+    const AxisMap* axes[2] = { &rf->maps[0][0].y, &rf->maps[0][0].x };
+    int stride[2], pad[2], extent[2];
+    for (int a = 0; a < 2; a++)
+    {
+        const AxisMap& m = *axes[a];
+        if (m.kind != AxisMap::AFFINE || m.den != 1 || m.num < 1 || m.hiOffset < m.loOffset)
+            return false;
+        stride[a] = m.num;
+        pad[a] = -m.loOffset;
+        extent[a] = m.hiOffset - m.loOffset + 1;
+    }
+    g.kind = Geometry::WINDOW;
+    g.sh = stride[0];
+    g.sw = stride[1];
+    g.kh = extent[0];  // the extent as a kernel of dilation 1
+    g.kw = extent[1];
+    g.dh = g.dw = 1;
+    g.pads.t = pad[0];
+    g.pads.l = pad[1];
+    return true;
+}
+
+Geometry convolution(const GeometryContext& ctx, const LayerGeometry* rf)
+{
     if (ctx.info->params.blobs.empty() || ctx.inputShapes.size() != 1)
         return unknownGeometry("convolutions with weights as an input are not supported");
+    if (ctx.inputShapes[0].size() != 4 || ctx.outputShapes.empty() || ctx.outputShapes[0].size() != 4)
+        return unknownGeometry("only 2-D convolutions have a window geometry");
     Geometry g;
-    g.kind = Geometry::WINDOW;
-    g.kh = (int)conv->kernel_size[0];
-    g.kw = (int)conv->kernel_size[1];
-    g.sh = (int)conv->strides[0];
-    g.sw = (int)conv->strides[1];
-    g.dh = conv->dilations.size() == 2 ? (int)conv->dilations[0] : 1;
-    g.dw = conv->dilations.size() == 2 ? (int)conv->dilations[1] : 1;
-    g.pads.t = (int)conv->pads_begin[0];
-    g.pads.l = (int)conv->pads_begin[1];
-    g.pads.b = (int)conv->pads_end[0];
-    g.pads.r = (int)conv->pads_end[1];
+    if (!windowOf(rf, g))
+        return unknownGeometry("no window geometry (receptive-field rule) for this convolution");
+    // The padding after: what the output size implies.
+    const MatShape& in = ctx.inputShapes[0];
+    const MatShape& out = ctx.outputShapes[0];
+    g.pads.b = std::max(0, (out[2] - 1) * g.sh + g.kh - in[2] - g.pads.t);
+    g.pads.r = std::max(0, (out[3] - 1) * g.sw + g.kw - in[3] - g.pads.l);
     // Zero padding is a value: patches are padded explicitly and computed without padding.
     g.padByValue = true;
     g.padValue = 0.f;
     const dnn::LayerParams params = withPads(ctx.info->params, Pads());
     g.makeOp = [params](const Pads&) { return makeLayerOp(params, 1); };
-    // The layer's output size must follow from this geometry (else the instance's fields are stale).
-    const MatShape& in = ctx.inputShapes[0];
-    const MatShape& out = ctx.outputShapes[0];
-    if (in.size() != 4 || out.size() != 4 ||
-        out[2] != (in[2] + g.pads.t + g.pads.b - ((g.kh - 1) * g.dh + 1)) / g.sh + 1 ||
-        out[3] != (in[3] + g.pads.l + g.pads.r - ((g.kw - 1) * g.dw + 1)) / g.sw + 1)
-        return unknownGeometry("the convolution's geometry does not match its output size");
     return checkedWindow(ctx, g);
 }
 
-Geometry pooling(const GeometryContext& ctx)
+Geometry pooling(const GeometryContext& ctx, const LayerGeometry* rf)
 {
     Ptr<dnn::PoolingLayer> pool = ctx.info->layer.dynamicCast<dnn::PoolingLayer>();
     if (!pool)
@@ -256,17 +272,13 @@ Geometry pooling(const GeometryContext& ctx)
         return withLayerOp(ctx, globalGeometry("global pooling"));
     if (kind != "MAX" && kind != "AVE")
         return unknownGeometry("pooling type " + kind + " has no window geometry");
-    if (pool->kernel_size.size() != 2 || pool->strides.size() != 2 || pool->pads_begin.size() != 2 ||
-        pool->pads_end.size() != 2 || ctx.info->numOutputs != 1)
+    if (pool->pads_end.size() != 2 || ctx.info->numOutputs != 1 || ctx.inputShapes.size() != 1 ||
+        ctx.inputShapes[0].size() != 4)
         return unknownGeometry("only 2-D pooling with one output has a window geometry");
     Geometry g;
-    g.kind = Geometry::WINDOW;
-    g.kh = (int)pool->kernel_size[0];
-    g.kw = (int)pool->kernel_size[1];
-    g.sh = (int)pool->strides[0];
-    g.sw = (int)pool->strides[1];
-    g.pads.t = (int)pool->pads_begin[0];
-    g.pads.l = (int)pool->pads_begin[1];
+    if (!windowOf(rf, g))
+        return unknownGeometry("no window geometry (receptive-field rule) for this pooling");
+    // The padding after as the layer has it (in ceil mode the last window may also run past it).
     g.pads.b = (int)pool->pads_end[0];
     g.pads.r = (int)pool->pads_end[1];
     // Max pooling ignores the padding and average pooling may or may not count it: the patch layer is made
@@ -278,7 +290,7 @@ Geometry pooling(const GeometryContext& ctx)
 }
 
 //! Constant padding of the spatial axes only: a 1 x 1 window with explicit padding; the patch needs no layer.
-Geometry padding(const GeometryContext& ctx)
+Geometry padding(const GeometryContext& ctx, const LayerGeometry*)
 {
     const dnn::LayerParams& p = ctx.info->params;
     if (p.get<String>("type", "constant") != "constant" || !p.has("paddings"))
@@ -310,14 +322,14 @@ Geometry padding(const GeometryContext& ctx)
     return checkedWindow(ctx, g);
 }
 
-Geometry lrn(const GeometryContext& ctx)
+Geometry lrn(const GeometryContext& ctx, const LayerGeometry*)
 {
     if (ctx.info->params.get<String>("norm_region", "ACROSS_CHANNELS") != "ACROSS_CHANNELS")
         return unknownGeometry("LRN within channels has no window geometry");
     return pointwise(ctx);
 }
 
-Geometry softmax(const GeometryContext& ctx)
+Geometry softmax(const GeometryContext& ctx, const LayerGeometry*)
 {
     if (!ctx.outputShapes.empty() && isSpatial(ctx.outputShapes[0]))
     {
@@ -328,7 +340,7 @@ Geometry softmax(const GeometryContext& ctx)
     return withLayerOp(ctx, globalGeometry("softmax over the whole output"));
 }
 
-Geometry innerProduct(const GeometryContext& ctx)
+Geometry innerProduct(const GeometryContext& ctx, const LayerGeometry*)
 {
     Geometry g = globalGeometry("fully connected");
     const dnn::LayerParams& p = ctx.info->params;
@@ -353,46 +365,70 @@ Geometry innerProduct(const GeometryContext& ctx)
     return g;
 }
 
-template<Geometry (*F)(const GeometryContext&)>
-GeometryFactory fn() { return [](const GeometryContext& c) { return F(c); }; }
-
 GeometryFactory globalFactory(const String& reason)
 {
-    return [reason](const GeometryContext& c) { return withLayerOp(c, globalGeometry(reason)); };
+    return [reason](const GeometryContext& c, const LayerGeometry*) { return withLayerOp(c, globalGeometry(reason)); };
 }
 
-std::map<String, GeometryFactory>& registry()
+//! From the receptive-field geometry alone: position-wise (every map the identity, or a broadcast 1 x 1 input) or
+//! global (a map reads a whole axis); else UNKNOWN. For types without an occlusion rule (e.g. user-registered ones).
+Geometry fromReceptiveField(const GeometryContext& ctx, const LayerGeometry* rf)
 {
-    static std::map<String, GeometryFactory> r = []() {
-        std::map<String, GeometryFactory> m;
-        // Spatially pointwise: activations, normalisation by constants, routing along the channel axis.
-        for (const char* t : { "ReLU", "ReLU6", "PReLU", "ChannelsPReLU", "ELU", "Sigmoid", "TanH", "Swish", "Mish",
-                               "BNLL", "AbsVal", "Power", "Exp", "Log", "Sqrt", "Ceil", "Floor", "Round", "Not",
-                               "Erf", "HardSwish", "HardSigmoid", "Softplus", "Softsign", "Celu", "Selu",
-                               "ThresholdedRelu", "Sign", "Shrink", "Reciprocal", "Acos", "Acosh", "Asin", "Asinh",
-                               "Atan", "Atanh", "Cos", "Cosh", "Sin", "Sinh", "Tan", "BatchNorm", "Scale", "Shift",
-                               "Identity", "Dropout", "Eltwise", "Concat", "Slice", "Split", "ShuffleChannel",
-                               "Compare" })
-            m[t] = fn<pointwise>();
-        m["LRN"] = fn<lrn>();
-        m["Softmax"] = fn<softmax>();
-        m["SoftMax"] = fn<softmax>();
-        m["Convolution"] = fn<convolution>();
-        m["Pooling"] = fn<pooling>();
-        m["Padding"] = fn<padding>();
-        m["InnerProduct"] = fn<innerProduct>();
-        // Global: every output element depends on the whole input.
-        m["Flatten"] = globalFactory("flattening");
-        m["Reshape"] = globalFactory("reshaping");
-        m["Reduce"] = globalFactory("reduction over the map");
-        m["MVN"] = globalFactory("normalisation over the map");
-        m["Normalize"] = globalFactory("normalisation over the map");
-        return m;
-    }();
-    return r;
+    if (!rf)
+        return unknownGeometry("no occlusion or receptive-field geometry is known for layer type " + ctx.info->type);
+    bool whole = false;
+    for (size_t p = 0; p < rf->maps.size(); p++)
+        for (size_t s = 0; s < rf->maps[p].size(); s++)
+            for (const AxisMap* m : { &rf->maps[p][s].y, &rf->maps[p][s].x })
+            {
+                if (m->kind == AxisMap::WHOLE)
+                {
+                    // a broadcast 1 x 1 input is position-wise; a whole axis read otherwise makes the layer global
+                    const MatShape& in = ctx.inputShapes.at(s);
+                    whole = whole || !(in.size() == 4 && in[2] == 1 && in[3] == 1);
+                }
+                else if (m->kind == AxisMap::AFFINE)
+                {
+                    if (!(m->num == 1 && m->den == 1 && m->loOffset == 0 && m->hiOffset == 0))
+                        return unknownGeometry("its receptive-field geometry is a window whose padding semantics are "
+                                               "unknown (no occlusion rule for type " + ctx.info->type + ")");
+                }
+                else if (m->kind != AxisMap::NONE)
+                    return unknownGeometry("its receptive-field geometry is not position-wise (type " +
+                                           ctx.info->type + ")");
+            }
+    if (whole)
+        return withLayerOp(ctx, globalGeometry("it reads whole maps"));
+    return pointwise(ctx);
 }
 
 }  // namespace
+
+void registerBuiltinOcclusionRules(const std::function<void(const String&, const GeometryFactory&)>& add)
+{
+    // Spatially pointwise: activations, normalisation by constants, routing along the channel axis.
+    for (const char* t : { "ReLU", "ReLU6", "PReLU", "ChannelsPReLU", "ELU", "Sigmoid", "TanH", "Swish", "Mish",
+                           "BNLL", "AbsVal", "Power", "Exp", "Log", "Sqrt", "Ceil", "Floor", "Round", "Not",
+                           "Erf", "HardSwish", "HardSigmoid", "Softplus", "Softsign", "Celu", "Selu",
+                           "ThresholdedRelu", "Sign", "Shrink", "Reciprocal", "Acos", "Acosh", "Asin", "Asinh",
+                           "Atan", "Atanh", "Cos", "Cosh", "Sin", "Sinh", "Tan", "BatchNorm", "Scale", "Shift",
+                           "Identity", "Dropout", "Eltwise", "Concat", "Slice", "Split", "ShuffleChannel",
+                           "Compare" })
+        add(t, pointwise);
+    add("LRN", lrn);
+    add("Softmax", softmax);
+    add("SoftMax", softmax);
+    add("Convolution", convolution);
+    add("Pooling", pooling);
+    add("Padding", padding);
+    add("InnerProduct", innerProduct);
+    // Global: every output element depends on the whole input.
+    add("Flatten", globalFactory("flattening"));
+    add("Reshape", globalFactory("reshaping"));
+    add("Reduce", globalFactory("reduction over the map"));
+    add("MVN", globalFactory("normalisation over the map"));
+    add("Normalize", globalFactory("normalisation over the map"));
+}
 
 Ptr<PatchOp> makeLayerOp(const dnn::LayerParams& params, int numOutputs)
 {
@@ -402,21 +438,35 @@ Ptr<PatchOp> makeLayerOp(const dnn::LayerParams& params, int numOutputs)
 Geometry layerGeometry(const GeometryContext& ctx)
 {
     CV_Assert(ctx.info);
-    const std::map<String, GeometryFactory>& r = registry();
-    auto it = r.find(ctx.info->type);
-    Geometry g;
-    if (it == r.end())
-        g = unknownGeometry("no occlusion geometry is known for layer type " + ctx.info->type);
-    else
+    // The receptive-field geometry of the type, the one spatial description every consumer derives from.
+    LayerGeometry rf;
+    bool haveRf = false;
+    GeometryRule rule;
+    if (findGeometryRule(ctx.info->type, rule))
     {
+        cv::interp::GeometryContext rc;
+        rc.info = ctx.info;
+        rc.inputShapes = ctx.inputShapes;
+        rc.outputShapes = ctx.outputShapes;
         try
         {
-            g = it->second(ctx);
+            rf = rule(rc);
+            haveRf = !rf.conservative;
         }
-        catch (const cv::Exception& e)
+        catch (const cv::Exception&)
         {
-            g = unknownGeometry("its geometry could not be derived: " + e.err);
+            haveRf = false;
         }
+    }
+    const Ptr<OcclusionRule> own = findOcclusionRule(ctx.info->type);
+    Geometry g;
+    try
+    {
+        g = own ? own->geometry(ctx, haveRf ? &rf : nullptr) : fromReceptiveField(ctx, haveRf ? &rf : nullptr);
+    }
+    catch (const cv::Exception& e)
+    {
+        g = unknownGeometry("its geometry could not be derived: " + e.err);
     }
     if (g.kind == Geometry::GLOBAL || g.kind == Geometry::UNKNOWN)
         g.makeOp = nullptr;  // never computed on patches
@@ -430,5 +480,15 @@ Geometry layerGeometry(const GeometryContext& ctx)
 }
 
 }  // namespace occl
+
+void registerBuiltinOcclusion(const std::function<void(const String& type, const Ptr<OcclusionRule>& rule)>& add)
+{
+    occl::registerBuiltinOcclusionRules([&](const String& type, const occl::GeometryFactory& f) {
+        Ptr<OcclusionRule> rule = makePtr<OcclusionRule>();
+        rule->geometry = f;
+        add(type, rule);
+    });
+}
+
 }  // namespace interp
 }  // namespace cv

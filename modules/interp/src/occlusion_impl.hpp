@@ -110,10 +110,15 @@ struct GeometryContext
     std::vector<MatShape> outputShapes;
 };
 
-typedef std::function<Geometry(const GeometryContext&)> GeometryFactory;
+/** @brief The occlusion geometry of a layer from its receptive-field geometry `rf` (the layer type's
+LayerSpec::geometry; nullptr when it has none or it failed) and what the type's occlusion rule adds: padding
+semantics and how to compute the layer on patches. */
+typedef std::function<Geometry(const GeometryContext&, const LayerGeometry* rf)> GeometryFactory;
 
-/** @brief The geometry of a layer, from the registry keyed by layer type (occlusion_geometry.cpp).
-Types without an entry get UNKNOWN. Every geometry's makeOp works on the layer's captured parameters. */
+/** @brief The geometry of a layer (occlusion_geometry.cpp): its type's occlusion rule applied to its receptive-field
+geometry; a type without an occlusion rule is computed position-wise or as a whole from its receptive-field geometry
+alone (a user-registered geometry reaches incremental occlusion that way), else UNKNOWN. Every geometry's makeOp
+works on the layer's captured parameters. */
 Geometry layerGeometry(const GeometryContext& ctx);
 
 // ---------------------------------------------------------------------------------------------------------
@@ -136,6 +141,13 @@ public:
 };
 
 }  // namespace occl
+
+//! The occlusion part of a LayerSpec (see opencv2/interp/layer_spec.hpp).
+struct OcclusionRule
+{
+    occl::GeometryFactory geometry;
+};
+
 }  // namespace interp
 }  // namespace cv
 

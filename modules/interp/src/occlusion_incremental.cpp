@@ -84,7 +84,7 @@ public:
     bool matches(const Job& job) const CV_OVERRIDE
     {
         return job.explainer == explainer && job.scoreLayer == scoreLayer && job.windows == windows &&
-               dnn::shape(job.tape->input()) == inputShape;
+               dnn::shape(job.tape->input()) == inputShape && registryVersion == layerRegistryVersion();
     }
 
     void run(const Job& job, Mat& scores) CV_OVERRIDE;
@@ -114,6 +114,7 @@ private:
     const Explainer* explainer = nullptr;
     int scoreLayer = -1;
     MatShape inputShape;
+    uint64 registryVersion = 0;  // layerRegistryVersion() the plan was made with (its layer geometries)
     int N0 = 1, C = 0, H = 0, W = 0;
     std::vector<Rect> windows;
     std::vector<Node> nodes;
@@ -455,6 +456,7 @@ void IncrementalPlanImpl::build(const Job& job)
     windows = job.windows;
     const Tape& tape = *job.tape;
     inputShape = dnn::shape(tape.input());
+    registryVersion = layerRegistryVersion();
     N0 = inputShape[0];
     C = inputShape[1];
     H = inputShape[2];

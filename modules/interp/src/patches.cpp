@@ -4,6 +4,7 @@
 // Maximally activating patches: streams a dataset through the network (a decoder thread fills a bounded queue of
 // preprocessed batches while the network runs) and keeps the top K positions of every chosen channel.
 #include "precomp.hpp"
+#include "names.hpp"
 #include "result_io.hpp"
 
 #include <opencv2/imgcodecs.hpp>
@@ -31,10 +32,9 @@ bool patchBefore(const Patch& a, const Patch& b)
 //! Index of a layer of a result by name (with or without the prefixes OpenCV adds to ONNX names), or -1.
 int findResultLayer(const PatchMiningResult& r, const String& name)
 {
-    static const char* prefixes[] = { "", "onnx_node!", "onnx_node_output_0!" };
-    for (const char* p : prefixes)
+    for (const String& candidate : names::candidates(name))
         for (size_t i = 0; i < r.layers.size(); i++)
-            if (r.layers[i] == String(p) + name)
+            if (r.layers[i] == candidate)
                 return (int)i;
     return -1;
 }
@@ -90,40 +90,13 @@ String datasetFingerprint(const std::vector<String>& images)
 
 namespace {
 
-size_t editDistance(const String& a, const String& b)
-{
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= a.size(); i++)
-    {
-        cur[0] = i;
-        for (size_t j = 1; j <= b.size(); j++)
-            cur[j] = std::min({ prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1) });
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-
 //! The cv::dnn name of a layer given as in `interp layers` (the onnx_node! prefix optional).
 String resolveLayer(dnn::Net& net, const String& name)
 {
-    static const char* prefixes[] = { "", "onnx_node!", "onnx_node_output_0!" };
-    for (const char* p : prefixes)
-        if (net.getLayerId(String(p) + name) >= 0)
-            return String(p) + name;
-    std::vector<std::pair<size_t, String> > scored;
-    for (const String& l : net.getLayerNames())
-    {
-        const size_t bang = l.find('!');
-        const String shortName = bang == String::npos ? l : l.substr(bang + 1);
-        scored.push_back(std::make_pair(std::min(editDistance(name, l), editDistance(name, shortName)), l));
-    }
-    std::sort(scored.begin(), scored.end());
-    String s = "unknown layer '" + name + "'; the closest layer names are:";
-    for (size_t i = 0; i < scored.size() && i < 5; i++)
-        s += (i ? ", '" : " '") + scored[i].second + "'";
-    CV_Error(Error::StsObjectNotFound, s + " (run 'interp layers' to list them all)");
+    for (const String& candidate : names::candidates(name))
+        if (net.getLayerId(candidate) >= 0)
+            return candidate;
+    names::unknownLayer(name, net.getLayerNames(), "(run 'interp layers' to list them all)");
 }
 
 /* cv::dnn::blobFromImages in one pass for the common case of 8-bit BGR images already of the network size (no

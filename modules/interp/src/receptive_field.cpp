@@ -5,13 +5,13 @@
 // backwards from the position and mapping intervals through each layer's geometry (receptive_field_rules.cpp),
 // taking the union over every path.
 #include "precomp.hpp"
+#include "layer_registry.hpp"
 
 #include <climits>
 
 namespace cv {
 namespace interp {
 
-bool findGeometryRule(const String& type, GeometryRule& rule);  // receptive_field_rules.cpp
 
 namespace {
 

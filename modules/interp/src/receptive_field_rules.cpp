@@ -6,6 +6,7 @@
 // concatenation along a spatial axis, global layers). A registry keyed by layer type, like the backward rules.
 // Geometry comes from the public fields of the cv::dnn instances and the parameters readNet() captured.
 #include "precomp.hpp"
+#include "layer_registry.hpp"
 #include "rules/rules.hpp"  // lpNormalizeAxes
 
 #include <functional>
@@ -348,26 +349,12 @@ AxisMap measureResizeAxis(const GeometryContext& ctx, const Ptr<dnn::Layer>& lay
     const MatShape& out = ctx.outputShapes.at(0);
     const int inH = rowsOf(in), inW = colsOf(in), outH = rowsOf(out), outW = colsOf(out);
     const int n = columns ? inW : inH;
-    Mat probe = Mat::zeros(4, std::vector<int>{ 1, n, inH, inW }.data(), CV_32F);
-    for (int k = 0; k < n; k++)
-    {
-        Mat plane(inH, inW, CV_32F, probe.ptr<float>(0, k));
-        if (columns)
-            plane.col(k).setTo(1.f);
-        else
-            plane.row(k).setTo(1.f);
-    }
-    Mat res = Mat::zeros(4, std::vector<int>{ 1, n, outH, outW }.data(), CV_32F);
-    std::vector<Mat> ins(1, probe), outs(1, res), internals;
-    if (numInputs(ctx) > 1)
-        ins.push_back(Mat::zeros(4, std::vector<int>{ 1, 1, outH, outW }.data(), CV_32F));
-    layer->finalize(_InputArray(ins), _OutputArray(outs));
-    layer->forward(_InputArray(ins), _OutputArray(outs), _OutputArray(internals));
+    const Mat res = rules::resizeProbeResponse(layer, inH, inW, outH, outW, columns, numInputs(ctx) > 1, true);
     const int m = columns ? outW : outH;
     std::vector<int> lo(m, INT_MAX), hi(m, INT_MIN);
     for (int k = 0; k < n; k++)
     {
-        const float* plane = outs[0].ptr<float>(0, k);
+        const float* plane = res.ptr<float>(0, k);
         for (int o = 0; o < m; o++)
             if ((columns ? plane[o] : plane[(size_t)o * outW]) != 0.f)
             {
@@ -465,84 +452,38 @@ LayerGeometry permute(const GeometryContext& ctx)
     return LayerGeometry::uniform(1, 1, SpatialMap(AxisMap::identity(), AxisMap::identity()));
 }
 
-typedef std::map<String, GeometryRule> RuleMap;
-
-struct Registry
-{
-    std::mutex mutex;
-    RuleMap rules;
-    Registry()
-    {
-        static const char* const pointwiseTypes[] = {
-            "ReLU", "ReLU6", "ChannelsPReLU", "PReLU", "Sigmoid", "TanH", "Swish", "Mish", "ELU", "BNLL", "AbsVal",
-            "Power", "Exp", "Ceil", "Floor", "Log", "Round", "Sqrt", "Not", "Acos", "Acosh", "Asin", "Asinh", "Atan",
-            "Atanh", "Cos", "Cosh", "Erf", "HardSwish", "Sin", "Sinh", "Sign", "Shrink", "Softplus", "Softsign", "Tan",
-            "Celu", "HardSigmoid", "Selu", "ThresholdedRelu", "Reciprocal", "BatchNorm", "Dropout", "Identity",
-            "Split", "Eltwise", "Scale", "ShuffleChannel" };
-        for (const char* t : pointwiseTypes)
-            rules[t] = pointwise;
-        rules["Convolution"] = convolution;
-        rules["Deconvolution"] = deconvolution;
-        rules["Pooling"] = pooling;
-        rules["LRN"] = lrn;
-        rules["Concat"] = concat;
-        rules["Slice"] = slice;
-        rules["Padding"] = padding;
-        rules["Crop"] = crop;
-        rules["Resize"] = resize;
-        rules["Interp"] = resize;
-        rules["Reshape"] = reshapeLike;
-        rules["Flatten"] = reshapeLike;
-        rules["Permute"] = permute;
-        rules["Softmax"] = softmax;
-        rules["SoftMax"] = softmax;
-        rules["Reduce"] = perAxisFromShapes;
-        rules["InnerProduct"] = global;
-        rules["MVN"] = global;
-        rules["Normalize"] = lpNormalize;
-        rules["NormalizeBBox"] = lpNormalize;
-    }
-};
-
-Registry& registry()
-{
-    static Registry r;
-    return r;
-}
-
 }  // namespace
 
-//! The geometry rule of a layer type (internal: used by receptive_field.cpp).
-bool findGeometryRule(const String& type, GeometryRule& rule)
+void registerBuiltinGeometry(const std::function<void(const String& type, const GeometryRule& rule)>& add)
 {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    auto it = r.rules.find(type);
-    if (it == r.rules.end())
-        return false;
-    rule = it->second;
-    return true;
-}
-
-void registerGeometryRule(const String& layerType, const GeometryRule& rule)
-{
-    CV_Assert(!layerType.empty() && rule);
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    r.rules[layerType] = rule;
-}
-
-void unregisterGeometryRule(const String& layerType)
-{
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    r.rules.erase(layerType);
-}
-
-bool hasGeometryRule(const String& layerType)
-{
-    GeometryRule rule;
-    return findGeometryRule(layerType, rule);
+    static const char* const pointwiseTypes[] = {
+        "ReLU", "ReLU6", "ChannelsPReLU", "PReLU", "Sigmoid", "TanH", "Swish", "Mish", "ELU", "BNLL", "AbsVal",
+        "Power", "Exp", "Ceil", "Floor", "Log", "Round", "Sqrt", "Not", "Acos", "Acosh", "Asin", "Asinh", "Atan",
+        "Atanh", "Cos", "Cosh", "Erf", "HardSwish", "Sin", "Sinh", "Sign", "Shrink", "Softplus", "Softsign", "Tan",
+        "Celu", "HardSigmoid", "Selu", "ThresholdedRelu", "Reciprocal", "BatchNorm", "Dropout", "Identity",
+        "Split", "Eltwise", "Scale", "ShuffleChannel" };
+    for (const char* t : pointwiseTypes)
+        add(t, pointwise);
+    add("Convolution", convolution);
+    add("Deconvolution", deconvolution);
+    add("Pooling", pooling);
+    add("LRN", lrn);
+    add("Concat", concat);
+    add("Slice", slice);
+    add("Padding", padding);
+    add("Crop", crop);
+    add("Resize", resize);
+    add("Interp", resize);
+    add("Reshape", reshapeLike);
+    add("Flatten", reshapeLike);
+    add("Permute", permute);
+    add("Softmax", softmax);
+    add("SoftMax", softmax);
+    add("Reduce", perAxisFromShapes);
+    add("InnerProduct", global);
+    add("MVN", global);
+    add("Normalize", lpNormalize);
+    add("NormalizeBBox", lpNormalize);
 }
 
 }  // namespace interp

@@ -3,6 +3,8 @@
 
 // writeReport(): loads the model and images, runs the sections in order, and moves the finished page into place.
 #include "precomp.hpp"
+
+#include <opencv2/core/utils/filesystem.hpp>
 #include "filesystem.hpp"
 #include "report_impl.hpp"
 
@@ -107,7 +109,7 @@ String writeReport(const Ptr<Explainer>& explainer, const ModelInfo& model, cons
         CV_Error(Error::StsObjectNotFound, "no images to mine patches from in '" + params.patchImages + "'");
 
     const String tmp = outDir + ".partial-" + std::to_string((long)::getpid());
-    fs::removeTree(tmp);
+    utils::fs::remove_all(tmp);
     html::Page page(tmp, params.title.empty() ? "interp report: " + model.name : params.title);
     c.page = &page;
     c.dir = tmp;
@@ -142,7 +144,7 @@ String writeReport(const Ptr<Explainer>& explainer, const ModelInfo& model, cons
     }
     catch (...)
     {
-        fs::removeTree(tmp);
+        utils::fs::remove_all(tmp);
         throw;
     }
     return outDir + "/index.html";

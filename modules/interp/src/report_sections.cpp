@@ -127,28 +127,9 @@ html::Page::Data mapData(const Context& c, const String& method, const std::vect
 
 std::vector<String> blockOutputs(const Explainer& ex, const MatShape& inputShape)
 {
-    const Graph& G = ex.graph();
-    std::vector<std::vector<MatShape> > shapes;
-    G.outputShapes(inputShape, shapes);
     std::vector<String> out;
-    for (int i = 0; i < G.size(); i++)
-    {
-        const LayerInfo& L = G.layer(i);
-        if (L.layer.empty() || L.layer->blobs.empty() || shapes[i].empty() || shapes[i][0].size() != 4 ||
-            shapes[i][0][2] * shapes[i][0][3] <= 1 || !G.dependsOnInput(i))
-            continue;
-        int cur = i;
-        for (;;)
-        {
-            const std::vector<int> next = G.consumers(LayerPin(cur, 0));
-            if (next.size() != 1 || shapes[next[0]].empty() || shapes[next[0]][0] != shapes[cur][0] ||
-                G.layer(next[0]).inputs.size() != 1)
-                break;
-            cur = next[0];
-        }
-        if (out.empty() || out.back() != G.layer(cur).name)
-            out.push_back(G.layer(cur).name);
-    }
+    for (int i : ex.graph().blockOutputs(inputShape))
+        out.push_back(ex.graph().layer(i).name);
     return out;
 }
 

@@ -3,6 +3,7 @@
 
 // Saliency maps by method name: the attribution methods and occlusion behind one call.
 #include "precomp.hpp"
+#include "softmax.hpp"
 
 namespace cv {
 namespace interp {
@@ -52,15 +53,7 @@ Mat softmaxRows(InputArray scores_)
     scores.convertTo(s, CV_64F);
     Mat p(s.size(), CV_32F);
     for (int n = 0; n < s.rows; n++)
-    {
-        const double* v = s.ptr<double>(n);
-        const double hi = *std::max_element(v, v + s.cols);
-        double sum = 0;
-        for (int k = 0; k < s.cols; k++)
-            sum += std::exp(v[k] - hi);
-        for (int k = 0; k < s.cols; k++)
-            p.at<float>(n, k) = (float)(std::exp(v[k] - hi) / sum);
-    }
+        softmax(s.ptr<double>(n), (size_t)s.cols, p.ptr<float>(n));
     return p;
 }
 

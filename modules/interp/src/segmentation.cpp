@@ -3,6 +3,7 @@
 
 // Saliency -> GrabCut segmentation: percentile thresholds of a smoothed saliency map seed cv::grabCut.
 #include "precomp.hpp"
+#include "map_utils.hpp"
 #include "opencv2/interp/segmentation.hpp"
 
 namespace cv {
@@ -35,16 +36,9 @@ float percentileOf(const std::vector<float>& sorted, double pct)
 Mat saliencySeeds(InputArray saliency_, Size imageSize, const SegmentationParams& params)
 {
     checkParams(params);
-    Mat s = saliency_.getMat();
-    if (s.empty() || s.dims != 2 || s.channels() != 1)
-        CV_Error(Error::StsBadArg, "the saliency map must be a non-empty single-channel 2-D Mat");
     if (imageSize.area() <= 0)
         CV_Error(Error::StsBadArg, "the image size is empty");
-    Mat map;
-    s.convertTo(map, CV_32F);
-    cv::patchNaNs(map, 0);
-    if (map.size() != imageSize)
-        cv::resize(map, map, imageSize, 0, 0, INTER_LINEAR);
+    Mat map = floatMapAt(saliency_, imageSize);
     if (params.smoothSigma > 0)
     {
         const double sigma = params.smoothSigma * std::sqrt((double)imageSize.width * imageSize.width +

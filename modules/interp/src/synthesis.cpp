@@ -367,7 +367,7 @@ struct Synthesizer::Impl
 Synthesizer::Synthesizer() : impl(makePtr<Impl>()) {}
 Synthesizer::~Synthesizer() {}
 
-Ptr<Synthesizer> Synthesizer::create(const Ptr<Explainer>& explainer, const std::vector<ObjectiveTerm>& objective,
+Ptr<Synthesizer> Synthesizer::create(const Ptr<Explainer>& explainer, const std::vector<Target>& objective,
                                      const Preprocessing& preprocessing, const SynthesisParams& params)
 {
     if (!explainer)
@@ -531,13 +531,13 @@ String SynthesisResult::warning() const
                       count > 1 ? "s" : "", which.c_str());
 }
 
-SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<ObjectiveTerm>& objective,
+SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<Target>& objective,
                            const Preprocessing& preprocessing, const SynthesisParams& params)
 {
     return Synthesizer::create(explainer, objective, preprocessing, params)->run();
 }
 
-SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<ObjectiveTerm>& objective,
+SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<Target>& objective,
                            const Preprocessing& preprocessing, const SynthesisParams& params,
                            const SynthesisCallback& callback)
 {
@@ -557,11 +557,10 @@ SynthesisResult synthesizeClasses(const Ptr<Explainer>& explainer, const std::ve
 {
     if (classes.empty())
         CV_Error(Error::StsBadArg, "synthesizeClasses: give at least one class");
-    std::vector<ObjectiveTerm> terms;
+    std::vector<Target> terms;
     for (size_t i = 0; i < classes.size(); i++)
     {
-        terms.push_back(ObjectiveTerm::classLogProbability(classes[i], scoreLayer));
-        terms.back().sample = (int)i;
+        terms.push_back(Target::classLogProbability(classes[i], scoreLayer).forSample((int)i));
     }
     SynthesisParams p = params;
     p.batch = (int)classes.size();

@@ -34,28 +34,20 @@ struct BlobRange
 
 // ------------------------------------------------------------------------------------------------- objective
 
-//! An objective term resolved against the network: layer index, concrete position, checked ranges.
-struct ResolvedTerm
-{
-    ObjectiveTerm term;
-    int layer = -1;
-};
-
-//! The objective f: a weighted sum of terms, evaluated on a tape together with its seeds.
+//! The objective f: a weighted sum of targets, evaluated on a tape together with its seeds.
 class Objective
 {
 public:
-    /** Resolves and checks the terms for a batch of `inputShape` (raises on unknown layers, positions
-    outside a layer's shape, classes out of range, samples outside the batch). */
-    Objective(const Explainer& explainer, const std::vector<ObjectiveTerm>& terms, const MatShape& inputShape);
+    /** Checks the targets for a batch of `inputShape` (raises on unknown layers, positions outside a layer's shape,
+    classes out of range, samples outside the batch). */
+    Objective(const Explainer& explainer, const std::vector<Target>& terms, const MatShape& inputShape);
 
     //! f per sample and, when `seeds` is given, the seeds of its gradient (summed per layer).
     std::vector<double> evaluate(const Tape& tape, Seeds* seeds) const;
 
 private:
     const Explainer& ex;
-    std::vector<ResolvedTerm> terms;
-    int batch;
+    std::vector<Target> terms;
 };
 
 // ------------------------------------------------------------------------------------------------- transforms

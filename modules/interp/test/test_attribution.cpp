@@ -16,39 +16,8 @@ using cv::interp::Target;
 namespace ci = cv::interp;
 
 //! A network built in code, with the LayerParams of every layer (so the explainer knows all parameters).
-struct CodeNet
-{
-    cv::dnn::Net net;
-    std::map<cv::String, LayerParams> params;
-    CodeNet() { net.setInputsNames(std::vector<cv::String>(1, "data")); }
-    void add(const std::string& name, const std::string& type, LayerParams lp = LayerParams())
-    {
-        lp.name = name;
-        lp.type = type;
-        params[name] = lp;
-        net.addLayerToPrev(name, type, lp);
-    }
-    cv::Ptr<Explainer> explainer() { return Explainer::create(net, params); }
-};
-
-//! input (1 x 6 x 1 x 1) -> ReLU -> InnerProduct W (3 x 6): every method by hand.
-struct ReluLinear : CodeNet
-{
-    cv::Mat W;
-    ReluLinear()
-    {
-        add("relu", "ReLU");
-        float w[] = { 0.5f, -1.f, 2.f, -0.25f, 1.5f, -2.f,
-                      -1.f, 1.f, 0.5f, 0.75f, -0.5f, 1.f,
-                      0.2f, 0.3f, -0.4f, -0.6f, 0.7f, 0.9f };
-        W = cv::Mat(3, 6, CV_32F, w).clone();
-        LayerParams fc;
-        fc.set("num_output", 3);
-        fc.set("bias_term", false);
-        fc.blobs.push_back(W);
-        add("fc", "InnerProduct", fc);
-    }
-};
+using CodeNet = interp_test::NetBuilder;
+using ReluLinear = interp_test::ReluLinearNet;
 
 cv::Mat blob4(const std::vector<int>& shape, const std::vector<float>& v)
 {
@@ -96,8 +65,8 @@ TEST(Interp_Attribution, gradient_methods_match_hand_computation)
         EXPECT_EQ(g.maps[0].size(), cv::Size(1, 1));
         EXPECT_FLOAT_EQ(g.maps[0].at<float>(0, 0), maxAbs);
         EXPECT_FLOAT_EQ(ixg.maps[0].at<float>(0, 0), sumAbsIxg);
-        EXPECT_EQ(g.reduction, ci::REDUCE_MAX_ABS);
-        EXPECT_EQ(ixg.reduction, ci::REDUCE_SUM_ABS);
+        EXPECT_EQ(g.reduction, ci::CHANNELS_MAX_ABS);
+        EXPECT_EQ(ixg.reduction, ci::CHANNELS_SUM_ABS);
         EXPECT_EQ(g.method, ci::ATTRIBUTION_GRADIENT);
         EXPECT_EQ(dc.method, ci::ATTRIBUTION_DECONVNET);
         ASSERT_EQ(g.scores.size(), 1u);
@@ -110,8 +79,8 @@ TEST(Interp_Attribution, channel_reductions_match_hand_computation)
     // 1 x 3 x 1 x 2: pixel 0 has channels (1, -4, 2), pixel 1 has (-3, 0, 0)
     cv::Mat a = blob4({ 1, 3, 1, 2 }, { 1.f, -3.f, -4.f, 0.f, 2.f, 0.f });
     struct Case { int reduction; float p0, p1; };
-    const Case cases[] = { { ci::REDUCE_MAX_ABS, 4.f, 3.f }, { ci::REDUCE_SUM_ABS, 7.f, 3.f },
-                           { ci::REDUCE_SUM, -1.f, -3.f }, { ci::REDUCE_L2, std::sqrt(21.f), 3.f } };
+    const Case cases[] = { { ci::CHANNELS_MAX_ABS, 4.f, 3.f }, { ci::CHANNELS_SUM_ABS, 7.f, 3.f },
+                           { ci::CHANNELS_SUM, -1.f, -3.f }, { ci::CHANNELS_L2, std::sqrt(21.f), 3.f } };
     for (const Case& c : cases)
     {
         std::vector<cv::Mat> maps;
@@ -122,7 +91,10 @@ TEST(Interp_Attribution, channel_reductions_match_hand_computation)
     }
     std::vector<cv::Mat> maps;
     EXPECT_THROW(ci::reduceChannels(a, 7, maps), cv::Exception);
-    EXPECT_THROW(ci::reduceChannels(cv::Mat::zeros(3, 3, CV_32F), ci::REDUCE_SUM, maps), cv::Exception);
+    // With both namespaces in use, OpenCV's own REDUCE_* constants are refused instead of meaning something else.
+    for (int opencvReduce : { cv::REDUCE_SUM, cv::REDUCE_AVG, cv::REDUCE_MAX, cv::REDUCE_MIN })
+        EXPECT_THROW(ci::reduceChannels(a, opencvReduce, maps), cv::Exception) << opencvReduce;
+    EXPECT_THROW(ci::reduceChannels(cv::Mat::zeros(3, 3, CV_32F), ci::CHANNELS_SUM, maps), cv::Exception);
 }
 
 //! input 1 x 2 x 6 x 6 -> conv 3x3 (3 maps) -> ReLU "act" -> max pool 2x2 "pool" -> global average pool -> FC (4).
@@ -375,8 +347,8 @@ TEST(Interp_Attribution, names_round_trip)
         EXPECT_EQ(ci::parseAttributionMethod(ci::attributionMethodName(m)), m);
     for (int b = ci::BASELINE_ZERO; b <= ci::BASELINE_CUSTOM; b++)
         EXPECT_EQ(ci::parseBaseline(ci::baselineName(b)), b);
-    EXPECT_EQ(ci::defaultReduction(ci::ATTRIBUTION_GRADIENT), ci::REDUCE_MAX_ABS);
-    EXPECT_EQ(ci::defaultReduction(ci::ATTRIBUTION_INTEGRATED_GRADIENTS), ci::REDUCE_SUM_ABS);
+    EXPECT_EQ(ci::defaultReduction(ci::ATTRIBUTION_GRADIENT), ci::CHANNELS_MAX_ABS);
+    EXPECT_EQ(ci::defaultReduction(ci::ATTRIBUTION_INTEGRATED_GRADIENTS), ci::CHANNELS_SUM_ABS);
 }
 
 //! Runs fn and returns the cv::Exception's message ("" when nothing was thrown).

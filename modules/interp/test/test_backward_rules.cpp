@@ -19,29 +19,7 @@ namespace {
 using cv::dnn::LayerParams;
 using cv::dnn::Net;
 
-struct NetBuilder
-{
-    Net net;
-    std::map<std::string, LayerParams> params;
-    int last = 0;  // id of the last layer added (0 = input)
-
-    //! Adds a layer fed by (layer id, pin) pairs; by default by the last layer added.
-    int add(const std::string& name, const std::string& type, LayerParams lp,
-            std::vector<std::pair<int, int> > inputs = std::vector<std::pair<int, int> >())
-    {
-        if (inputs.empty())
-            inputs.push_back(std::make_pair(last, 0));
-        lp.name = name;
-        lp.type = type;
-        params[name] = lp;
-        LayerParams copy = lp;
-        int id = net.addLayer(name, type, copy);
-        for (size_t i = 0; i < inputs.size(); i++)
-            net.connect(inputs[i].first, inputs[i].second, id, (int)i);
-        last = id;
-        return id;
-    }
-};
+using interp_test::NetBuilder;
 
 cv::Mat randn(const std::vector<int>& shape, float sigma, uint64 seed)
 {

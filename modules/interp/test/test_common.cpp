@@ -85,4 +85,44 @@ std::vector<std::string> referenceModels()
     return names;
 }
 
+NetBuilder::NetBuilder()
+{
+    net.setInputsNames(std::vector<cv::String>(1, "data"));
+}
+
+int NetBuilder::add(const std::string& name, const std::string& type, cv::dnn::LayerParams lp,
+                    std::vector<std::pair<int, int> > inputs)
+{
+    if (inputs.empty())
+        inputs.push_back(std::make_pair(last, 0));
+    lp.name = name;
+    lp.type = type;
+    params[name] = lp;
+    cv::dnn::LayerParams copy = lp;  // cv::dnn may modify what it is given
+    const int id = net.addLayer(name, type, copy);
+    for (size_t i = 0; i < inputs.size(); i++)
+        net.connect(inputs[i].first, inputs[i].second, id, (int)i);
+    last = id;
+    return id;
+}
+
+cv::Ptr<cv::interp::Explainer> NetBuilder::explainer() const
+{
+    return cv::interp::Explainer::create(net, std::map<cv::String, cv::dnn::LayerParams>(params.begin(), params.end()));
+}
+
+ReluLinearNet::ReluLinearNet()
+{
+    add("relu", "ReLU");
+    const float w[] = { 0.5f, -1.f, 2.f, -0.25f, 1.5f, -2.f,
+                        -1.f, 1.f, 0.5f, 0.75f, -0.5f, 1.f,
+                        0.2f, 0.3f, -0.4f, -0.6f, 0.7f, 0.9f };
+    W = cv::Mat(3, 6, CV_32F, (void*)w).clone();
+    cv::dnn::LayerParams fc;
+    fc.set("num_output", 3);
+    fc.set("bias_term", false);
+    fc.blobs.push_back(W);
+    add("fc", "InnerProduct", fc);
+}
+
 }  // namespace interp_test

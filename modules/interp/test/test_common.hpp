@@ -7,6 +7,8 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
+#include <opencv2/interp.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,28 @@ cv::Mat randomBlob(const std::vector<int>& shape, double lo, double hi, uint64 s
 cv::Mat dnnForward(cv::dnn::Net& net, const cv::Mat& blob, const std::string& name);
 //! Names of the reference models under data/reference (directories holding reference.json).
 std::vector<std::string> referenceModels();
+
+/** @brief A network built in code, layer by layer, with the LayerParams each layer was added with (what
+cv::interp::Explainer::create(net, params) needs). The input is named "data". */
+struct NetBuilder
+{
+    cv::dnn::Net net;
+    std::map<std::string, cv::dnn::LayerParams> params;
+    int last = 0;  //!< id of the last layer added (0 = the input)
+
+    NetBuilder();
+    //! Adds a layer fed by (layer id, pin) pairs; by default by the last layer added. Returns its id.
+    int add(const std::string& name, const std::string& type, cv::dnn::LayerParams lp = cv::dnn::LayerParams(),
+            std::vector<std::pair<int, int> > inputs = std::vector<std::pair<int, int> >());
+    cv::Ptr<cv::interp::Explainer> explainer() const;
+};
+
+//! input (N x 6 x 1 x 1) -> ReLU "relu" -> InnerProduct "fc" with W (3 x 6, no bias): small enough for hand computation.
+struct ReluLinearNet : NetBuilder
+{
+    cv::Mat W;
+    ReluLinearNet();
+};
 
 }  // namespace interp_test
 

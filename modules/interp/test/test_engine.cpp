@@ -5,6 +5,7 @@
 // explanations, loading hooks with user-registered layers and rules, targets.
 #include "test_precomp.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -17,36 +18,7 @@ using cv::dnn::LayerParams;
 using cv::interp::Explainer;
 using cv::interp::Target;
 
-//! input (1 x 6) -> ReLU -> InnerProduct W (3 x 6): small enough to compute every variant by hand.
-struct TinyNet
-{
-    cv::dnn::Net net;
-    std::map<cv::String, LayerParams> params;
-    cv::Mat W;
-    TinyNet()
-    {
-        net.setInputsNames(std::vector<cv::String>(1, "data"));
-        LayerParams relu;
-        relu.name = "relu";
-        relu.type = "ReLU";
-        params["relu"] = relu;
-        LayerParams r2 = relu;
-        net.addLayerToPrev("relu", "ReLU", r2);
-        float w[] = { 0.5f, -1.f, 2.f, -0.25f, 1.5f, -2.f,
-                      -1.f, 1.f, 0.5f, 0.75f, -0.5f, 1.f,
-                      0.2f, 0.3f, -0.4f, -0.6f, 0.7f, 0.9f };
-        W = cv::Mat(3, 6, CV_32F, w).clone();
-        LayerParams fc;
-        fc.name = "fc";
-        fc.type = "InnerProduct";
-        fc.set("num_output", 3);
-        fc.set("bias_term", false);
-        fc.blobs.push_back(W);
-        params["fc"] = fc;
-        LayerParams f2 = fc;
-        net.addLayerToPrev("fc", "InnerProduct", f2);
-    }
-};
+using TinyNet = interp_test::ReluLinearNet;
 
 //! A 1 x K x 1 x 1 blob.
 cv::Mat row(std::initializer_list<float> v)
@@ -75,6 +47,55 @@ TEST(Interp_Engine, variants_match_hand_computation)
             EXPECT_FLOAT_EQ(deconv.at<float>(i), w > 0 ? w : 0.f) << "deconvnet, class " << k << ", input " << i;
         }
     }
+}
+
+TEST(Interp_Engine, synthesis_targets_match_hand_computation)
+{
+    // y = W relu(x): the squared norm |y|^2 has gradient 2 W^T y (on the active inputs), the log-probability
+    // y_k - log sum exp(y) has gradient W^T (e_k - softmax(y)), a channel mean of a 1 x 3 output is the score.
+    TinyNet t;
+    cv::Ptr<Explainer> ex = Explainer::create(t.net, t.params);
+    const cv::Mat x = row({ 1.f, -2.f, 0.5f, 3.f, -0.1f, 2.f });
+    cv::Mat r = cv::max(x.reshape(1, 6), 0.f), mask = (x.reshape(1, 6) > 0) / 255;
+    mask.convertTo(mask, CV_32F);
+    const cv::Mat y = t.W * r;  // 3 x 1
+    const cv::Mat normGrad = (2 * t.W.t() * y).mul(mask);
+    cv::Mat e;
+    cv::exp(y - cv::Scalar::all(y.at<float>(0)), e);
+    const double lse = y.at<float>(0) + std::log(cv::sum(e)[0]);
+    cv::Mat soft = e / cv::sum(e)[0];
+    cv::Mat onehot = cv::Mat::zeros(3, 1, CV_32F);
+    onehot.at<float>(2) = 1;
+    const cv::Mat logpGrad = (t.W.t() * (onehot - soft)).mul(mask);
+    const cv::Mat g1 = ex->gradient(x, { Target::layerNorm("fc") }).reshape(1, 6);
+    const cv::Mat g2 = ex->gradient(x, { Target::classLogProbability(2) }).reshape(1, 6);
+    const cv::Mat g3 = ex->gradient(x, { Target::channelMean("fc", 1) }).reshape(1, 6);
+    EXPECT_LE(cv::norm(g1, normGrad, cv::NORM_INF), 1e-5);
+    EXPECT_LE(cv::norm(g2, logpGrad, cv::NORM_INF), 1e-6);
+    EXPECT_LE(cv::norm(g3, t.W.row(1).t().mul(mask), cv::NORM_INF), 1e-6);
+    const cv::Ptr<cv::interp::Tape> tape = ex->forward(x);
+    EXPECT_NEAR(ex->evaluate(tape, { Target::layerNorm("fc") })[0], y.dot(y), 1e-4);
+    EXPECT_NEAR(ex->evaluate(tape, { Target::classLogProbability(2) })[0], y.at<float>(2) - lse, 1e-5);
+    EXPECT_NEAR(ex->evaluate(tape, { Target::neuron("fc", 1) })[0], y.at<float>(1), 1e-5);  // the centre of 1 x 1
+}
+
+TEST(Interp_Engine, targets_act_on_their_sample)
+{
+    TinyNet t;
+    cv::Ptr<Explainer> ex = Explainer::create(t.net, t.params);
+    cv::Mat x(std::vector<int>{ 2, 6, 1, 1 }, CV_32F);
+    const float v[] = { 1.f, -2.f, 0.5f, 3.f, -0.1f, 2.f, -1.f, 2.f, 1.5f, -3.f, 0.4f, 1.f };
+    std::copy(v, v + 12, x.ptr<float>());
+    // Class 0 on sample 1 only, plus class 2 on both: sample 0 gets row 2 of W, sample 1 rows 0 + 2 (active inputs).
+    const cv::Mat g = ex->gradient(x, { Target::classScore(0).forSample(1), Target::classScore(2) }).reshape(1, 2);
+    for (int i = 0; i < 6; i++)
+    {
+        EXPECT_FLOAT_EQ(g.at<float>(0, i), v[i] > 0 ? t.W.at<float>(2, i) : 0.f);
+        EXPECT_FLOAT_EQ(g.at<float>(1, i), v[6 + i] > 0 ? t.W.at<float>(0, i) + t.W.at<float>(2, i) : 0.f);
+    }
+    EXPECT_THROW(ex->gradient(x, { Target::classScore(0).forSample(2) }), cv::Exception);
+    EXPECT_THROW(ex->gradient(x, { Target::classScore(0), Target::classScore(1), Target::classScore(2) }),
+                 cv::Exception);
 }
 
 TEST(Interp_Engine, class_target_defaults_to_pre_softmax_scores)
@@ -127,20 +148,10 @@ TEST(Interp_Engine, targets_parse)
 }
 
 //! A conv net with pooling, BN-like scale and a classifier, built in code.
-struct SmallConvNet
+struct SmallConvNet : interp_test::NetBuilder
 {
-    cv::dnn::Net net;
-    std::map<cv::String, LayerParams> params;
-    void add(const std::string& name, const std::string& type, LayerParams lp)
-    {
-        lp.name = name;
-        lp.type = type;
-        params[name] = lp;
-        net.addLayerToPrev(name, type, lp);
-    }
     SmallConvNet()
     {
-        net.setInputsNames(std::vector<cv::String>(1, "data"));
         cv::RNG rng(7);
         LayerParams conv;
         conv.set("num_output", 8); conv.set("kernel_size", 3); conv.set("pad", 1); conv.set("bias_term", true);
@@ -329,10 +340,11 @@ TEST(Interp_Engine, user_layers_keep_working_and_take_user_rules)
                                              return cv::makePtr<HalveGrad>(2.f);
                                          });
         EXPECT_TRUE(cv::interp::hasBackwardRule("InterpTestDouble"));
-        // a fresh forward prepares the new rule
-        cv::Ptr<Explainer> ex2 = cv::interp::readNet(proto);
-        cv::Mat g = ex2->gradient(x, std::vector<Target>(1, Target::channel("act", 1)));
-        cv::Mat act = ex2->forward(x)->output("act");
+        // The same explainer, whose plan for this shape was prepared without the rule, now uses it (the plan is
+        // prepared again when the registry changed); checkSupported agreed already.
+        ex->checkSupported({ ex->graph().find("act") }, cv::interp::BACKWARD_STANDARD);
+        cv::Mat g = ex->gradient(x, std::vector<Target>(1, Target::channel("act", 1)));
+        cv::Mat act = ex->forward(x)->output("act");
         for (int i = 0; i < 9; i++)
         {
             const float y = act.ptr<float>(0, 1)[i];
@@ -341,6 +353,8 @@ TEST(Interp_Engine, user_layers_keep_working_and_take_user_rules)
         }
         cv::interp::unregisterBackwardRule("InterpTestDouble", cv::interp::BACKWARD_STANDARD);
         EXPECT_FALSE(cv::interp::hasBackwardRule("InterpTestDouble"));
+        // and after the rule is removed, the layer is refused again
+        EXPECT_THROW(ex->gradient(x, std::vector<Target>(1, Target::channel("act", 1))), cv::Exception);
     }
     // the hooks are gone after loading: cv::dnn still builds the user's layer
     cv::dnn::Net plain = cv::dnn::readNet(proto);
@@ -392,6 +406,45 @@ TEST(Interp_Engine, readnet_captures_parameters_plain_net_asks_for_them)
         EXPECT_NEAR(ga.ptr<float>(0, 1)[i], 1.f - t * t, 1e-6);
     }
     std::remove(path.c_str());
+}
+
+TEST(Interp_Engine, one_layer_spec_per_type)
+{
+    // A built-in type: its backward rules, geometry, occlusion op and parameter capture in one spec.
+    const cv::interp::LayerSpec conv = cv::interp::layerSpec("Convolution");
+    EXPECT_EQ(1u, conv.backward.count(cv::interp::BACKWARD_STANDARD));
+    EXPECT_TRUE((bool)conv.geometry);
+    EXPECT_FALSE(conv.occlusion.empty());
+    EXPECT_TRUE(conv.captureParams);
+    const cv::interp::LayerSpec unknown = cv::interp::layerSpec("InterpNoSuchType");
+    EXPECT_TRUE(unknown.empty());
+
+    const std::vector<cv::String> types = cv::interp::layerSpecTypes();
+    EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
+    EXPECT_TRUE(std::find(types.begin(), types.end(), "Convolution") != types.end());
+
+    // Registering through either half of the API updates the same spec, and each change bumps the version.
+    const uint64 v0 = cv::interp::layerRegistryVersion();
+    cv::interp::registerGeometryRule("InterpSpecType", [](const cv::interp::GeometryContext& ctx) {
+        return cv::interp::LayerGeometry::uniform((int)ctx.outputShapes.size(), (int)ctx.inputShapes.size(),
+                                                  cv::interp::SpatialMap(cv::interp::AxisMap::identity(),
+                                                                         cv::interp::AxisMap::identity()));
+    });
+    const cv::interp::LayerSpec withGeometry = cv::interp::layerSpec("InterpSpecType");
+    EXPECT_TRUE((bool)withGeometry.geometry);
+    EXPECT_TRUE(withGeometry.backward.empty());
+    EXPECT_FALSE(cv::interp::hasBackwardRule("InterpSpecType", cv::interp::BACKWARD_STANDARD));
+    cv::interp::registerBackwardRule("InterpSpecType", cv::interp::BACKWARD_STANDARD, conv.backward.at(cv::interp::BACKWARD_STANDARD));
+    const cv::interp::LayerSpec both = cv::interp::layerSpec("InterpSpecType");
+    EXPECT_TRUE((bool)both.geometry);
+    EXPECT_EQ(1u, both.backward.size());
+    EXPECT_TRUE(cv::interp::hasGeometryRule("InterpSpecType"));
+    EXPECT_GE(cv::interp::layerRegistryVersion(), v0 + 2);
+
+    cv::interp::unregisterLayerSpec("InterpSpecType");
+    EXPECT_FALSE(cv::interp::hasGeometryRule("InterpSpecType"));
+    EXPECT_FALSE(cv::interp::hasBackwardRule("InterpSpecType", cv::interp::BACKWARD_STANDARD));
+    EXPECT_TRUE(cv::interp::layerSpec("InterpSpecType").empty());
 }
 
 }  // namespace

@@ -14,20 +14,10 @@ using cv::dnn::LayerParams;
 using cv::interp::Explainer;
 using cv::interp::Target;
 
-struct ConvNet
+struct ConvNet : interp_test::NetBuilder
 {
-    cv::dnn::Net net;
-    std::map<cv::String, LayerParams> params;
-    void add(const std::string& name, const std::string& type, LayerParams lp)
-    {
-        lp.name = name;
-        lp.type = type;
-        params[name] = lp;
-        net.addLayerToPrev(name, type, lp);
-    }
     explicit ConvNet(bool withUnsupported = false)
     {
-        net.setInputsNames(std::vector<cv::String>(1, "data"));
         LayerParams conv;
         conv.set("num_output", 4); conv.set("kernel_size", 3); conv.set("pad", 1); conv.set("bias_term", false);
         cv::Mat w(std::vector<int>{ 4, 3, 3, 3 }, CV_32F);

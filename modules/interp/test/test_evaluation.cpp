@@ -34,26 +34,19 @@ TEST(Interp_Evaluation, mass_in_mask_by_hand)
 }
 
 //! input 1 x 1 x 4 x 4 -> InnerProduct (2 classes: w . x and 0) : the class-0 logit is w . x.
-struct LinearNet
+struct LinearNet : interp_test::NetBuilder
 {
-    cv::dnn::Net net;
-    std::map<cv::String, cv::dnn::LayerParams> params;
     cv::Mat w;
     LinearNet()
     {
-        net.setInputsNames(std::vector<cv::String>(1, "data"));
         w = (cv::Mat_<float>(1, 16) << 1, -2, 3, 0.5f, 4, 0, -1, 2, 0.25f, 5, -3, 1, 2, 0, 1.5f, -0.5f);
         cv::dnn::LayerParams fc;
-        fc.name = "fc";
-        fc.type = "InnerProduct";
         fc.set("num_output", 2);
         fc.set("bias_term", false);
         cv::Mat W = cv::Mat::zeros(2, 16, CV_32F);
         w.copyTo(W.row(0));
         fc.blobs.push_back(W);
-        params["fc"] = fc;
-        cv::dnn::LayerParams copy = fc;
-        net.addLayerToPrev("fc", "InnerProduct", copy);
+        add("fc", "InnerProduct", fc);
     }
 };
 

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <unistd.h>
 
+namespace opencv_test {
 namespace {
 
 namespace ci = cv::interp;
@@ -269,3 +270,4 @@ TEST(Interp_ModelInfo, describe_model_fills_the_layers_and_checks_the_class_name
 }
 
 }  // namespace
+}  // namespace opencv_test

@@ -17,17 +17,8 @@ using cv::interp::ReceptiveField;
 using cv::interp::Target;
 
 //! input 20x20 -> conv 3x3 pad 1 -> conv 3x3 stride 2 -> max pool 2x2/2 -> conv 3x3 dilation 2 pad 2 -> fc.
-struct HandNet
+struct HandNet : interp_test::NetBuilder
 {
-    cv::dnn::Net net;
-    std::map<cv::String, LayerParams> params;
-    void add(const std::string& name, const std::string& type, LayerParams lp)
-    {
-        lp.name = name;
-        lp.type = type;
-        params[name] = lp;
-        net.addLayerToPrev(name, type, lp);
-    }
     static LayerParams conv(int k, int stride, int pad, int dilation, int cin, int cout, cv::RNG& rng)
     {
         LayerParams c;
@@ -44,7 +35,6 @@ struct HandNet
     }
     HandNet()
     {
-        net.setInputsNames(std::vector<cv::String>(1, "data"));
         cv::RNG rng(11);
         add("conv1", "Convolution", conv(3, 1, 1, 1, 3, 4, rng));
         add("conv2", "Convolution", conv(3, 2, 0, 1, 4, 4, rng));

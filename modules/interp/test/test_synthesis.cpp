@@ -13,7 +13,7 @@
 namespace opencv_test {
 namespace {
 
-using cv::interp::ObjectiveTerm;
+using cv::interp::Target;
 using cv::interp::SynthesisParams;
 using cv::interp::SynthesisResult;
 using cv::interp::Synthesizer;
@@ -57,16 +57,16 @@ double independentObjective(cv::dnn::Net& net, const cv::Mat& blob, int n, int k
     const float* p = out.ptr<float>() + n * per;
     switch (kind)
     {
-    case ObjectiveTerm::CLASS_SCORE: return p[index];
-    case ObjectiveTerm::CLASS_LOG_PROBABILITY:
+    case Target::CLASS: return p[index];
+    case Target::CLASS_LOG_PROBABILITY:
     {
         double z = 0;
         for (size_t i = 0; i < per; i++)
             z += std::exp((double)p[i]);
         return p[index] - std::log(z);
     }
-    case ObjectiveTerm::NEURON: return p[(size_t)index * out.size[2] * out.size[3] + (size_t)y * out.size[3] + x];
-    case ObjectiveTerm::CHANNEL_MEAN:
+    case Target::NEURON: return p[(size_t)index * out.size[2] * out.size[3] + (size_t)y * out.size[3] + x];
+    case Target::CHANNEL_MEAN:
     {
         const size_t plane = (size_t)out.size[2] * out.size[3];
         double s = 0;
@@ -94,17 +94,17 @@ TEST(Interp_Synthesis, objective_rises_for_every_objective_type)
 
     struct Case
     {
-        ObjectiveTerm term;
+        Target term;
         std::string dnnLayer;  // cv::dnn name of the layer the independent check reads
         int y, x;              // neuron position the independent check reads
     };
-    ObjectiveTerm norm = ObjectiveTerm::layerNorm("layer2_relu2");
+    Target norm = Target::layerNorm("layer2_relu2");
     std::vector<Case> cases = {
-        { ObjectiveTerm::classScore(3), "onnx_node!fc", 0, 0 },
-        { ObjectiveTerm::classLogProbability(6), "onnx_node!fc", 0, 0 },
-        { ObjectiveTerm::neuron("layer2_add", 4), "onnx_node!layer2_add", 7, 7 },  // centre of 14 x 14, before the ReLU
-        { ObjectiveTerm::neuron("onnx_node!layer1_relu2", 0, 5, 9), "onnx_node!layer1_relu2", 5, 9 },
-        { ObjectiveTerm::channelMean("layer3_relu2", 7), "onnx_node!layer3_relu2", 0, 0 },
+        { Target::classScore(3), "onnx_node!fc", 0, 0 },
+        { Target::classLogProbability(6), "onnx_node!fc", 0, 0 },
+        { Target::neuron("layer2_add", 4), "onnx_node!layer2_add", 7, 7 },  // centre of 14 x 14, before the ReLU
+        { Target::neuron("onnx_node!layer1_relu2", 0, 5, 9), "onnx_node!layer1_relu2", 5, 9 },
+        { Target::channelMean("layer3_relu2", 7), "onnx_node!layer3_relu2", 0, 0 },
         { norm, "onnx_node!layer2_relu2", 0, 0 },
     };
     for (const Case& c : cases)
@@ -116,7 +116,7 @@ TEST(Interp_Synthesis, objective_rises_for_every_objective_type)
         p.seed = 5;
         p.init = cv::interp::SYNTHESIS_INIT_GAUSSIAN;
         p.initNoise = 10;
-        if (c.term.kind == ObjectiveTerm::LAYER_NORM)
+        if (c.term.kind == Target::LAYER_NORM)
         {
             // DeepDream: from a real image.
             p.init = cv::interp::SYNTHESIS_INIT_IMAGE;
@@ -136,7 +136,7 @@ TEST(Interp_Synthesis, objective_rises_for_every_objective_type)
         const double after = independentObjective(net, result, 0, c.term.kind, c.dnnLayer, c.term.index, c.y, c.x);
         std::cout << "    " << c.term.describe() << ": " << before << " -> " << after << std::endl;
         // A wide margin: more than max(1, |before|); the log-probability is at most 0, so there: 1.5 (p: 0.11 -> 0.99).
-        const double margin = c.term.kind == ObjectiveTerm::CLASS_LOG_PROBABILITY ? 1.5 : std::max(1.0, std::abs(before));
+        const double margin = c.term.kind == Target::CLASS_LOG_PROBABILITY ? 1.5 : std::max(1.0, std::abs(before));
         EXPECT_GT(after, before + margin) << "before " << before << ", after " << after;
         // The engine-side values agree with the independent ones (the float result vs its 8-bit version).
         EXPECT_NEAR(r.initialObjective[0], before, 1e-3 * std::max(1.0, std::abs(before)));
@@ -144,8 +144,8 @@ TEST(Interp_Synthesis, objective_rises_for_every_objective_type)
     }
 
     // A weighted sum with per-sample terms: sample 0 maximises class 5 + 0.5 x a channel mean, sample 1 class 1.
-    ObjectiveTerm a = ObjectiveTerm::classScore(5), b = ObjectiveTerm::channelMean("layer3_relu2", 1),
-                  c = ObjectiveTerm::classScore(1);
+    Target a = Target::classScore(5), b = Target::channelMean("layer3_relu2", 1),
+                  c = Target::classScore(1);
     a.sample = 0;
     b.sample = 0;
     b.weight = 0.5;
@@ -159,12 +159,12 @@ TEST(Interp_Synthesis, objective_rises_for_every_objective_type)
     SynthesisResult r = s->run();
     const cv::Mat result = info.preprocessing.toBlob(r.images);
     auto sum0 = [&](const cv::Mat& blob) {
-        return independentObjective(net, blob, 0, ObjectiveTerm::CLASS_SCORE, "onnx_node!fc", 5) +
-               0.5 * independentObjective(net, blob, 0, ObjectiveTerm::CHANNEL_MEAN, "onnx_node!layer3_relu2", 1);
+        return independentObjective(net, blob, 0, Target::CLASS, "onnx_node!fc", 5) +
+               0.5 * independentObjective(net, blob, 0, Target::CHANNEL_MEAN, "onnx_node!layer3_relu2", 1);
     };
     const double s0 = sum0(start), s1 = sum0(result);
-    const double c0 = independentObjective(net, start, 1, ObjectiveTerm::CLASS_SCORE, "onnx_node!fc", 1);
-    const double c1 = independentObjective(net, result, 1, ObjectiveTerm::CLASS_SCORE, "onnx_node!fc", 1);
+    const double c0 = independentObjective(net, start, 1, Target::CLASS, "onnx_node!fc", 1);
+    const double c1 = independentObjective(net, result, 1, Target::CLASS, "onnx_node!fc", 1);
     EXPECT_GT(s1, s0 + std::max(1.0, std::abs(s0))) << s0 << " -> " << s1;
     EXPECT_GT(c1, c0 + std::max(1.0, std::abs(c0))) << c0 << " -> " << c1;
     EXPECT_NEAR(r.finalObjective[0], s1, 0.05 * std::abs(s1));
@@ -280,7 +280,7 @@ TEST(Interp_Synthesis, blur_and_tv_reduce_high_frequency_energy)
     p.iterations = 32;
     p.seed = 2;
     p.batch = 2;
-    std::vector<ObjectiveTerm> terms = { ObjectiveTerm::classScore(7), ObjectiveTerm::classScore(1) };
+    std::vector<Target> terms = { Target::classScore(7), Target::classScore(1) };
     terms[0].sample = 0;
     terms[1].sample = 1;
     struct Outcome
@@ -346,8 +346,8 @@ TEST(Interp_Synthesis, step_gradient_matches_finite_differences)
     cases[4].what = "decorrelated Fourier, transformations, image smaller than the input (upscaling)";
     cases[4].p = SynthesisParams::strong();
     cases[4].p.imageSize = cv::Size(24, 27);
-    ObjectiveTerm cls = ObjectiveTerm::classScore(3), chan = ObjectiveTerm::channelMean("mul5", 7),
-                  neuron = ObjectiveTerm::neuron("mul10", 12, 3, 2), logp = ObjectiveTerm::classLogProbability(8);
+    Target cls = Target::classScore(3), chan = Target::channelMean("mul5", 7),
+                  neuron = Target::neuron("mul10", 12, 3, 2), logp = Target::classLogProbability(8);
     chan.weight = 0.5;
     chan.sample = 1;
     neuron.sample = 0;
@@ -385,7 +385,7 @@ TEST(Interp_Synthesis, bad_targets_and_settings_raise_clear_errors)
 {
     cv::Ptr<cv::interp::Explainer> ex = cv::interp::readNet(smoothNet());
     const cv::interp::Preprocessing prep = referencePrep();
-    auto message = [&](const std::vector<ObjectiveTerm>& terms, const SynthesisParams& p) -> std::string {
+    auto message = [&](const std::vector<Target>& terms, const SynthesisParams& p) -> std::string {
         try
         {
             Synthesizer::create(ex, terms, prep, p);
@@ -397,25 +397,25 @@ TEST(Interp_Synthesis, bad_targets_and_settings_raise_clear_errors)
         return "no exception";
     };
     const SynthesisParams p;
-    auto expectError = [&](const std::vector<ObjectiveTerm>& terms, const SynthesisParams& q,
+    auto expectError = [&](const std::vector<Target>& terms, const SynthesisParams& q,
                            const std::vector<std::string>& words) {
         const std::string m = message(terms, q);
         for (const std::string& w : words)
             EXPECT_NE(m.find(w), std::string::npos) << "'" << w << "' not in: " << m;
     };
     // mul10 is 48 x 8 x 8 for a 31 x 31 input.
-    expectError({ ObjectiveTerm::neuron("mul10", 48, 0, 0) }, p, { "channel 48", "48 channels" });
-    expectError({ ObjectiveTerm::neuron("mul10", 3, 8, 0) }, p, { "outside", "8 x 8", "mul10" });
-    expectError({ ObjectiveTerm::neuron("mul10", 3, 2, -5) }, p, { "position" });
-    expectError({ ObjectiveTerm::channelMean("mul10", -1) }, p, { "channel -1" });
-    expectError({ ObjectiveTerm::neuron("mul99", 3) }, p, { "unknown layer 'mul99'", "mul10" });
-    expectError({ ObjectiveTerm::classScore(10) }, p, { "class 10", "0..9" });
-    expectError({ ObjectiveTerm::channelMean("", 1) }, p, { "needs a layer" });
+    expectError({ Target::neuron("mul10", 48, 0, 0) }, p, { "channel 48", "48 channels" });
+    expectError({ Target::neuron("mul10", 3, 8, 0) }, p, { "outside", "8 x 8", "mul10" });
+    expectError({ Target::neuron("mul10", 3, 2, -5) }, p, { "position" });
+    expectError({ Target::channelMean("mul10", -1) }, p, { "channel -1" });
+    expectError({ Target::neuron("mul99", 3) }, p, { "unknown layer 'mul99'", "mul10" });
+    expectError({ Target::classScore(10) }, p, { "class 10", "0..9" });
+    expectError({ Target::channelMean("", 1) }, p, { "needs a layer" });
     expectError({}, p, { "no term" });
-    ObjectiveTerm onSample = ObjectiveTerm::classScore(1);
+    Target onSample = Target::classScore(1);
     onSample.sample = 2;
     expectError({ onSample }, p, { "sample 2", "batch has 1" });
-    const std::vector<ObjectiveTerm> ok = { ObjectiveTerm::classScore(1) };
+    const std::vector<Target> ok = { Target::classScore(1) };
     SynthesisParams q = p;
     q.iterations = -1;
     expectError(ok, q, { "iterations" });
@@ -446,7 +446,7 @@ TEST(Interp_Synthesis, bad_targets_and_settings_raise_clear_errors)
     cv::interp::Preprocessing noSize;
     EXPECT_THROW(Synthesizer::create(ex, ok, noSize, p), cv::Exception);
     EXPECT_THROW(Synthesizer::create(cv::Ptr<cv::interp::Explainer>(), ok, prep, p), cv::Exception);
-    EXPECT_THROW(ObjectiveTerm::fromTarget(cv::interp::Target::fromSeed("mul10", cv::Mat())), cv::Exception);
+    expectError({ cv::interp::Target::fromSeed("mul10", cv::Mat()) }, p, { "explicit-seed" });
     // A finished synthesis cannot step further.
     q = p;
     q.iterations = 1;
@@ -472,7 +472,7 @@ TEST(Interp_Synthesis, parameterisations_render_the_start_image)
             p.initImage = img;
             p.fourier = fourier;
             p.decorrelate = decorrelate;
-            cv::Ptr<Synthesizer> s = Synthesizer::create(ex, { ObjectiveTerm::classScore(0) }, prep, p);
+            cv::Ptr<Synthesizer> s = Synthesizer::create(ex, { Target::classScore(0) }, prep, p);
             const cv::Mat blob = s->render();
             // Fourier: pixels 0 and 255 are kept half a grey level inside the range (the sigmoid never reaches it).
             EXPECT_LE(cv::norm(blob.reshape(1, 1), expected.reshape(1, 1), cv::NORM_INF),
@@ -484,7 +484,7 @@ TEST(Interp_Synthesis, parameterisations_render_the_start_image)
             // The zero start is the mean colour.
             SynthesisParams z = p;
             z.init = cv::interp::SYNTHESIS_INIT_ZEROS;
-            cv::Ptr<Synthesizer> s0 = Synthesizer::create(ex, { ObjectiveTerm::classScore(0) }, prep, z);
+            cv::Ptr<Synthesizer> s0 = Synthesizer::create(ex, { Target::classScore(0) }, prep, z);
             EXPECT_LE(cv::norm(s0->render().reshape(1, 1), cv::NORM_INF), 1e-5);
         }
 }
@@ -496,7 +496,7 @@ TEST(Interp_Synthesis, runs_are_deterministic_and_the_callback_stops_early)
     p.iterations = 6;
     p.init = cv::interp::SYNTHESIS_INIT_UNIFORM;
     p.seed = 9;
-    const std::vector<ObjectiveTerm> t = { ObjectiveTerm::classScore(2) };
+    const std::vector<Target> t = { Target::classScore(2) };
     SynthesisResult a = cv::interp::synthesize(ex, t, referencePrep(), p);
     SynthesisResult b = cv::interp::synthesize(ex, t, referencePrep(), p);
     EXPECT_EQ(cv::norm(a.images[0], b.images[0], cv::NORM_INF), 0.0);
@@ -521,10 +521,10 @@ TEST(Interp_Synthesis, runs_are_deterministic_and_the_callback_stops_early)
     p.seed = 9;
     SynthesisResult t1, t2;
     std::thread th([&]() { t1 = cv::interp::synthesize(ex, t, referencePrep(), p); });
-    t2 = cv::interp::synthesize(ex, { ObjectiveTerm::classScore(5) }, referencePrep(), p);
+    t2 = cv::interp::synthesize(ex, { Target::classScore(5) }, referencePrep(), p);
     th.join();
     EXPECT_EQ(cv::norm(t1.images[0], a.images[0], cv::NORM_INF), 0.0);
-    SynthesisResult alone = cv::interp::synthesize(ex, { ObjectiveTerm::classScore(5) }, referencePrep(), p);
+    SynthesisResult alone = cv::interp::synthesize(ex, { Target::classScore(5) }, referencePrep(), p);
     EXPECT_EQ(cv::norm(t2.images[0], alone.images[0], cv::NORM_INF), 0.0);
 }
 
@@ -532,7 +532,7 @@ TEST(Interp_Synthesis, octaves_crops_clipping_and_the_valid_range)
 {
     cv::Ptr<cv::interp::Explainer> ex = cv::interp::readNet(smoothNet());
     const cv::interp::Preprocessing prep = referencePrep();
-    const std::vector<ObjectiveTerm> t = { ObjectiveTerm::channelMean("mul5", 7) };
+    const std::vector<Target> t = { Target::channelMean("mul5", 7) };
     cv::dnn::Net net = plainNet(smoothNet());
 
     // Two octaves up to an image larger than the 31 x 31 input: random crops; a large step tests the range.
@@ -564,7 +564,7 @@ TEST(Interp_Synthesis, octaves_crops_clipping_and_the_valid_range)
         auto objectiveOf = [&](const cv::Mat& image) {
             std::vector<cv::Mat> imgs(1);
             cv::resize(image, imgs[0], cv::Size(31, 31), 0, 0, cv::INTER_AREA);
-            return independentObjective(net, prep.toBlob(imgs), 0, ObjectiveTerm::CHANNEL_MEAN, "onnx_node!mul5", 7);
+            return independentObjective(net, prep.toBlob(imgs), 0, Target::CHANNEL_MEAN, "onnx_node!mul5", 7);
         };
         const double before = objectiveOf(prep.toImage(start)), after = objectiveOf(r.images[0]);
         EXPECT_GT(after, before + 0.5) << before << " -> " << after;

@@ -29,6 +29,7 @@ patches, feature visualisation by gradient ascent, saliency-driven GrabCut segme
 #include <opencv2/interp/graph.hpp>
 #include <opencv2/interp/target.hpp>
 #include <opencv2/interp/backward.hpp>
+#include <opencv2/interp/layer_spec.hpp>
 #include <opencv2/interp/engine.hpp>
 #include <opencv2/interp/io.hpp>
 #include <opencv2/interp/model.hpp>

@@ -19,6 +19,5 @@ typedef std::vector<cv::interp::PatchMiningResult> vector_PatchMiningResult;
 typedef std::vector<cv::interp::LayerReceptiveField> vector_LayerReceptiveField;
 typedef std::vector<cv::interp::MethodEvaluation> vector_MethodEvaluation;
 typedef std::vector<cv::interp::EvaluationReport> vector_EvaluationReport;
-typedef std::vector<cv::interp::ObjectiveTerm> vector_ObjectiveTerm;
 
 #endif

@@ -65,8 +65,10 @@ public:
     }
 };
 
-//! Runs the (finalized) layer on `probe` planes and reads the interpolation matrix along one axis.
-SparseRows measureAxis(const LayerContext& ctx, int inH, int inW, int outH, int outW, bool columns)
+}  // namespace
+
+Mat rules::resizeProbeResponse(const Ptr<dnn::Layer>& layer, int inH, int inW, int outH, int outW, bool columns,
+                               bool extraInput, bool finalize)
 {
     const int n = columns ? inW : inH;
     Mat probe = zeroBlob(MatShape{ 1, n, inH, inW });
@@ -78,9 +80,22 @@ SparseRows measureAxis(const LayerContext& ctx, int inH, int inW, int outH, int 
         else
             plane.row(k).setTo(1.f);
     }
-    Mat out = zeroBlob(MatShape{ 1, n, outH, outW });
-    std::vector<Mat> ins(1, probe), outs(1, out), internals;
-    ctx.info->layer->forward(ins, outs, internals);
+    std::vector<Mat> ins(1, probe), outs(1, zeroBlob(MatShape{ 1, n, outH, outW })), internals;
+    if (extraInput)
+        ins.push_back(zeroBlob(MatShape{ 1, 1, outH, outW }));
+    if (finalize)
+        layer->finalize(_InputArray(ins), _OutputArray(outs));
+    layer->forward(ins, outs, internals);
+    return outs[0];
+}
+
+namespace {
+
+//! The interpolation matrix of the (finalized) layer along one axis.
+SparseRows measureAxis(const LayerContext& ctx, int inH, int inW, int outH, int outW, bool columns)
+{
+    const int n = columns ? inW : inH;
+    const Mat out = resizeProbeResponse(ctx.info->layer, inH, inW, outH, outW, columns, false, false);
     const int m = columns ? outW : outH;
     SparseRows rows(m);
     for (int k = 0; k < n; k++)

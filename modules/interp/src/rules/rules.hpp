@@ -65,6 +65,14 @@ inline size_t totalOf(const MatShape& s) { return s.empty() ? 0 : (size_t)dnn::t
 inline Mat newBlob(const MatShape& s) { return Mat((int)s.size(), s.data(), CV_32F); }
 inline Mat zeroBlob(const MatShape& s) { return Mat::zeros((int)s.size(), s.data(), CV_32F); }
 
+/** How a resizing layer moves rows or columns: runs `layer` (already finalized for these sizes unless `finalize`) on
+a 1 x n x inH x inW probe whose plane k is 1 on row (or column) k and 0 elsewhere, n = inH (or inW); plane k of the
+result (1 x n x outH x outW) holds the weights with which input row/column k reaches each output row/column.
+`extraInput` adds the second (size-giving) input some resize layers take. Used by the backward rule and the
+receptive-field rule of resizing, so both follow cv::dnn's own interpolation and rounding. */
+Mat resizeProbeResponse(const Ptr<dnn::Layer>& layer, int inH, int inW, int outH, int outW, bool columns,
+                        bool extraInput, bool finalize);
+
 //! Splits [0, total) into chunks for cv::parallel_for_ and calls fn(begin, end) per chunk.
 void parallelChunks(size_t total, const std::function<void(size_t, size_t)>& fn, size_t minChunk = 16384);
 

@@ -32,14 +32,16 @@ enum AttributionMethod
     ATTRIBUTION_INTEGRATED_GRADIENTS = 7   //!< Integrated Gradients @cite sundararajan2017axiomatic
 };
 
-/** @brief How an N x C x H x W attribution becomes one H x W map per image. */
+/** @brief How an N x C x H x W attribution becomes one H x W map per image.
+The values are distinct from cv::ReduceTypes (0..3), so that cv::REDUCE_SUM passed by mistake raises an error instead
+of running another reduction. */
 enum ChannelReduction
 {
-    REDUCE_DEFAULT = -1,  //!< the method's customary reduction (see attributionMethodName() and the method docs)
-    REDUCE_MAX_ABS = 0,   //!< max over channels of |a| (Simonyan et al. 2014)
-    REDUCE_SUM_ABS = 1,   //!< sum over channels of |a| (Integrated Gradients and SmoothGrad papers)
-    REDUCE_SUM = 2,       //!< signed sum over channels (positive = evidence for the target)
-    REDUCE_L2 = 3         //!< Euclidean norm over channels
+    CHANNELS_DEFAULT = -1,  //!< the method's customary reduction (see attributionMethodName() and the method docs)
+    CHANNELS_MAX_ABS = 10,  //!< max over channels of |a| (Simonyan et al. 2014)
+    CHANNELS_SUM_ABS = 11,  //!< sum over channels of |a| (Integrated Gradients and SmoothGrad papers)
+    CHANNELS_SUM = 12,      //!< signed sum over channels (positive = evidence for the target)
+    CHANNELS_L2 = 13        //!< Euclidean norm over channels
 };
 
 /** @brief Baselines of Integrated Gradients. */
@@ -56,8 +58,8 @@ enum IntegratedGradientsBaseline
 CV_EXPORTS_W String attributionMethodName(int method);
 //! Parses a method name (see attributionMethodName()); raises a cv::Exception listing the valid names.
 CV_EXPORTS_W int parseAttributionMethod(const String& name);
-//! The reduction REDUCE_DEFAULT stands for with `method`: REDUCE_SUM_ABS for input x gradient, SmoothGrad and
-//! Integrated Gradients, REDUCE_MAX_ABS for the others (Grad-CAM ignores the reduction: it has one channel).
+//! The reduction CHANNELS_DEFAULT stands for with `method`: CHANNELS_SUM_ABS for input x gradient, SmoothGrad and
+//! Integrated Gradients, CHANNELS_MAX_ABS for the others (Grad-CAM ignores the reduction: it has one channel).
 CV_EXPORTS_W int defaultReduction(int method);
 //! Name of a baseline ("zero", "constant", "mean", "blur", "custom").
 CV_EXPORTS_W String baselineName(int baseline);
@@ -70,7 +72,7 @@ The same struct for every method, so that reports and evaluations consume all of
 */
 struct CV_EXPORTS_W_SIMPLE Attribution
 {
-    CV_WRAP Attribution() : method(ATTRIBUTION_GRADIENT), reduction(REDUCE_MAX_ABS) {}
+    CV_WRAP Attribution() : method(ATTRIBUTION_GRADIENT), reduction(CHANNELS_MAX_ABS) {}
 
     CV_PROP_RW int method;         //!< one of AttributionMethod
     CV_PROP_RW int reduction;      //!< the ChannelReduction that made `maps` from `attribution`
@@ -135,7 +137,7 @@ struct CV_EXPORTS_W_SIMPLE IntegratedGradientsParams
 /** @brief Everything attribute() needs to run any method. */
 struct CV_EXPORTS_W_SIMPLE AttributionParams
 {
-    CV_WRAP AttributionParams() : method(ATTRIBUTION_GRADIENT), reduction(REDUCE_DEFAULT) {}
+    CV_WRAP AttributionParams() : method(ATTRIBUTION_GRADIENT), reduction(CHANNELS_DEFAULT) {}
 
     CV_PROP_RW int method;                                   //!< one of AttributionMethod
     CV_PROP_RW int reduction;                                //!< one of ChannelReduction
@@ -152,21 +154,21 @@ max over channels of its absolute value.
 @param reduction a ChannelReduction
 */
 CV_EXPORTS_W Attribution gradientSaliency(const Ptr<Explainer>& explainer, InputArray blob,
-                                          const std::vector<Target>& targets, int reduction = REDUCE_DEFAULT);
+                                          const std::vector<Target>& targets, int reduction = CHANNELS_DEFAULT);
 
 /** @brief Input x gradient: the input blob times d target / d input, elementwise. Default map: sum over channels of
 the absolute value. */
 CV_EXPORTS_W Attribution inputXGradient(const Ptr<Explainer>& explainer, InputArray blob,
-                                        const std::vector<Target>& targets, int reduction = REDUCE_DEFAULT);
+                                        const std::vector<Target>& targets, int reduction = CHANNELS_DEFAULT);
 
 /** @brief Guided backpropagation (Springenberg et al. 2015) of any target: class scores, or intermediate neurons
 and channels. Default map: max over channels of the absolute value. */
 CV_EXPORTS_W Attribution guidedBackprop(const Ptr<Explainer>& explainer, InputArray blob,
-                                        const std::vector<Target>& targets, int reduction = REDUCE_DEFAULT);
+                                        const std::vector<Target>& targets, int reduction = CHANNELS_DEFAULT);
 
 /** @brief Deconvnet (Zeiler and Fergus 2014) of any target. Default map: max over channels of the absolute value. */
 CV_EXPORTS_W Attribution deconvnet(const Ptr<Explainer>& explainer, InputArray blob,
-                                   const std::vector<Target>& targets, int reduction = REDUCE_DEFAULT);
+                                   const std::vector<Target>& targets, int reduction = CHANNELS_DEFAULT);
 
 /** @brief Grad-CAM (Selvaraju et al. 2017) at a layer with output A of shape N x K x h x w:
 alpha_k = spatial mean of d target / d A_k, map = ReLU(sum_k alpha_k A_k) at the layer's resolution
@@ -180,14 +182,14 @@ CV_EXPORTS_W Attribution gradCam(const Ptr<Explainer>& explainer, InputArray blo
 CV_EXPORTS_W Attribution guidedGradCam(const Ptr<Explainer>& explainer, InputArray blob,
                                        const std::vector<Target>& targets,
                                        const GradCamParams& params = GradCamParams(),
-                                       int reduction = REDUCE_DEFAULT);
+                                       int reduction = CHANNELS_DEFAULT);
 
 /** @brief SmoothGrad (Smilkov et al. 2017): the mean gradient over noisy copies of each image,
 x + N(0, sigma^2) with sigma = noiseLevel * (max(x) - min(x)), computed batchSize copies at a time. */
 CV_EXPORTS_W Attribution smoothGrad(const Ptr<Explainer>& explainer, InputArray blob,
                                     const std::vector<Target>& targets,
                                     const SmoothGradParams& params = SmoothGradParams(),
-                                    int reduction = REDUCE_DEFAULT);
+                                    int reduction = CHANNELS_DEFAULT);
 
 /** @brief Integrated Gradients (Sundararajan et al. 2017): (x - x') * integral over alpha of the gradient at
 x' + alpha (x - x'), trapezoid rule, computed batchSize path points at a time. Also returns f(x), f(x') and the
@@ -195,7 +197,7 @@ completeness error |sum(attribution) - (f(x) - f(x'))| per image. */
 CV_EXPORTS_W Attribution integratedGradients(const Ptr<Explainer>& explainer, InputArray blob,
                                              const std::vector<Target>& targets,
                                              const IntegratedGradientsParams& params = IntegratedGradientsParams(),
-                                             int reduction = REDUCE_DEFAULT);
+                                             int reduction = CHANNELS_DEFAULT);
 
 //! Runs the method `params.method` with its parameters from `params`.
 CV_EXPORTS_W Attribution attribute(const Ptr<Explainer>& explainer, InputArray blob,
@@ -218,7 +220,7 @@ CV_EXPORTS_W int defaultGradCamLayer(const Ptr<Explainer>& explainer, int target
 
 /** @brief Reduces an N x C x H x W attribution to one H x W float32 map per image.
 @param attribution N x C x H x W float32
-@param reduction a ChannelReduction other than REDUCE_DEFAULT
+@param reduction a ChannelReduction other than CHANNELS_DEFAULT
 @param maps out: N maps
 */
 CV_EXPORTS_W void reduceChannels(const Mat& attribution, int reduction, CV_OUT std::vector<Mat>& maps);

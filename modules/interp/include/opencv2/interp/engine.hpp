@@ -83,11 +83,16 @@ public:
     //! Graph index of the layer a target refers to (the class-score layer for a CLASS target without layer).
     CV_WRAP int targetLayer(const Target& target) const;
 
-    //! Builds the seeds of the given targets (one target for all samples, or one per sample) on a tape.
-    Seeds makeSeeds(const Tape& tape, const std::vector<Target>& targets) const;
+    /** @brief Builds the seeds of the given targets on a tape (see Target for how a list maps to the samples).
+    @param tape a forward pass of this explainer
+    @param targets what to explain
+    @param values optional out: the value of the targets per sample (as evaluate())
+    */
+    Seeds makeSeeds(const Tape& tape, const std::vector<Target>& targets, std::vector<double>* values = nullptr) const;
 
-    /** @brief Value of each target per sample: sum(seed * output) for that sample.
-    For a CLASS target this is the class score, for NEURON the activation, for CHANNEL the channel sum. */
+    /** @brief Value of the targets per sample (summed over the targets acting on it): the class score, the
+    neuron's activation, the channel's sum or mean, the layer's squared norm, the class log-probability, or
+    sum(seed * output) for an explicit seed. */
     CV_WRAP std::vector<double> evaluate(const Ptr<Tape>& tape, const std::vector<Target>& targets) const;
 
     /** @brief Backward pass from seeds.

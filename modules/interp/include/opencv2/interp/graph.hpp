@@ -102,6 +102,17 @@ public:
     std::vector<int> consumers(const LayerPin& pin) const;
     //! True when the output of `index` depends on the network input (false for constants).
     CV_WRAP bool dependsOnInput(int index) const;
+    //! mark[i] is true when the output of layer i reaches layer `index` (`index` itself included).
+    std::vector<bool> ancestors(int index) const;
+
+    /** @brief The outputs of the convolutional blocks, in network order: for each layer with weights whose output is
+    a spatial map (4-D, larger than 1 x 1) and depends on the input, the last layer it feeds that keeps its output
+    shape (through activations, normalisation, residual additions), each once. What the report shows as the network's
+    stages, and Grad-CAM's default layer (the last one feeding the target).
+    @param inputShape input shape (N x C x H x W)
+    @param feeding when >= 0, only layers that feed this layer (and paths through them)
+    */
+    CV_WRAP std::vector<int> blockOutputs(const MatShape& inputShape, int feeding = -1) const;
 
     /** @brief Output shapes of every layer for an input of the given shape (NCHW).
     @param inputShape shape of the input blob

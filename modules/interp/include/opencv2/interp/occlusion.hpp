@@ -60,7 +60,6 @@ struct CV_EXPORTS_W_SIMPLE OcclusionParams
     CV_PROP_RW String layer;                  //!< layer holding the class scores; empty: Graph::scoreLayer()
     CV_PROP_RW int engine;                    //!< one of OcclusionEngine (default OCCLUSION_ENGINE_AUTO)
     CV_PROP_RW int batchSize;                 //!< window positions per batch; 0: chosen from a memory budget
-    CV_PROP_RW int threads;                   //!< cv::setNumThreads() for the duration of the call; 0: unchanged
 };
 
 /** @brief Occlusion sensitivity of one class for one sample.
@@ -116,7 +115,8 @@ Two engines give the same scores:
   from that layer on (with a log line). The layers are fresh cv::dnn instances made from the parameters captured
   by cv::interp::readNet().
 
-One object serves concurrent calls; prepared plans are cached per input shape and window geometry.
+One object serves concurrent calls; prepared plans are cached per input shape and window geometry. The work runs on
+OpenCV's thread pool (cv::setNumThreads(), a process-wide setting this class never changes).
 */
 class CV_EXPORTS_W Occlusion
 {

@@ -15,52 +15,6 @@ namespace interp {
 //! @addtogroup interp_synthesis
 //! @{
 
-/** @brief One term of a feature-visualisation objective f(I): what the synthesised image should excite.
-
-The objective maximised by gradient ascent is the weighted sum of its terms. Each term acts on every sample of
-the batch (`sample` = -1) or on one sample, so one batch can hold, for example, one image per class.
-*/
-struct CV_EXPORTS_W_SIMPLE ObjectiveTerm
-{
-    enum Kind
-    {
-        CLASS_SCORE = 0,   //!< class score `index` of `layer` (default layer: the pre-softmax scores @cite simonyan2014deep)
-        NEURON = 1,        //!< one neuron (`index` = channel, `y`, `x`) of `layer`; y = x = -1 means the centre
-        CHANNEL_MEAN = 2,  //!< the mean of channel `index` of `layer` over all positions
-        LAYER_NORM = 3,    //!< the squared L2 norm of the whole output of `layer` (DeepDream @cite mordvintsev2015inceptionism)
-        CLASS_LOG_PROBABILITY = 4  //!< log-softmax of class `index` over the scores of `layer` (default: the class-score layer)
-    };
-
-    CV_WRAP ObjectiveTerm() : kind(CLASS_SCORE), index(0), y(-1), x(-1), weight(1.0), sample(-1) {}
-
-    CV_PROP_RW int kind;       //!< one of ObjectiveTerm::Kind
-    CV_PROP_RW String layer;   //!< layer name (cv::dnn or ONNX node name); empty means the class-score layer
-    CV_PROP_RW int index;      //!< class or channel
-    CV_PROP_RW int y;          //!< row of a NEURON term, -1 for the centre row
-    CV_PROP_RW int x;          //!< column of a NEURON term, -1 for the centre column
-    CV_PROP_RW double weight;  //!< weight of the term in the sum
-    CV_PROP_RW int sample;     //!< sample of the batch the term acts on, -1 for all
-
-    //! Class score `k` (pre-softmax when `layer` is empty and the network ends in Softmax).
-    CV_WRAP static ObjectiveTerm classScore(int k, const String& layer = String());
-    //! Neuron (channel, y, x) of a layer output N x C x H x W; y = x = -1 selects the centre position.
-    CV_WRAP static ObjectiveTerm neuron(const String& layer, int channel, int y = -1, int x = -1);
-    //! Mean activation of one channel of a layer (channel sum / (H * W)).
-    CV_WRAP static ObjectiveTerm channelMean(const String& layer, int channel);
-    //! Squared L2 norm of a layer's output (DeepDream); start it from a real image.
-    CV_WRAP static ObjectiveTerm layerNorm(const String& layer);
-    /** @brief Log-probability of class `k`: s_k - log(sum_j exp(s_j)) over the (pre-softmax) scores s of `layer`.
-    Its gradient e_k - softmax(s) pushes down the competing classes in proportion to their probability, so it
-    reaches a confident class where the raw score can leave a correlated class ahead; the raw score shows better
-    what the class detector itself responds to. */
-    CV_WRAP static ObjectiveTerm classLogProbability(int k, const String& layer = String());
-    /** @brief The term for an engine Target: CLASS -> classScore, NEURON -> neuron, CHANNEL -> channelMean
-    (so "LAYER:C" parsed by cv::interp::parseTarget maximises the channel's mean). SEED targets raise. */
-    CV_WRAP static ObjectiveTerm fromTarget(const Target& target);
-    //! Human-readable description ("class 3 of the class scores", ...).
-    CV_WRAP String describe() const;
-};
-
 //! Optimisers of the synthesis loop.
 enum SynthesisOptimizer
 {
@@ -186,13 +140,14 @@ public:
 
     /** @brief Prepares the loop: checks the objective against the network and makes the start images.
     @param explainer the network (cv::interp::readNet)
-    @param objective the terms whose weighted sum is maximised (at least one)
+    @param objective the targets whose weighted sum is maximised (at least one; each acts on every image of the
+           batch or on its Target::sample, so one batch can hold, for example, one image per class)
     @param preprocessing how images map to input blobs (ModelInfo::preprocessing for the embedded models); it gives
            the valid pixel range and the way back to 8-bit images
     @param params see SynthesisParams
     Raises a cv::Exception saying what is wrong (unknown layer, neuron outside the layer's shape, class out of
     range, bad sizes or settings). */
-    CV_WRAP static Ptr<Synthesizer> create(const Ptr<Explainer>& explainer, const std::vector<ObjectiveTerm>& objective,
+    CV_WRAP static Ptr<Synthesizer> create(const Ptr<Explainer>& explainer, const std::vector<Target>& objective,
                                            const Preprocessing& preprocessing,
                                            const SynthesisParams& params = SynthesisParams());
 
@@ -248,16 +203,16 @@ protected:
 
 /** @brief Synthesises images that maximise an objective (convenience wrapper of Synthesizer).
 @param explainer the network
-@param objective terms whose weighted sum is maximised
+@param objective targets whose weighted sum is maximised (see Synthesizer::create)
 @param preprocessing how images map to input blobs
 @param params see SynthesisParams
 */
-CV_EXPORTS_W SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<ObjectiveTerm>& objective,
+CV_EXPORTS_W SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<Target>& objective,
                                         const Preprocessing& preprocessing,
                                         const SynthesisParams& params = SynthesisParams());
 
 //! As above, calling `callback` after every step (return false to stop early).
-CV_EXPORTS SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<ObjectiveTerm>& objective,
+CV_EXPORTS SynthesisResult synthesize(const Ptr<Explainer>& explainer, const std::vector<Target>& objective,
                                       const Preprocessing& preprocessing, const SynthesisParams& params,
                                       const SynthesisCallback& callback);
 

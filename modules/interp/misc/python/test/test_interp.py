@@ -163,7 +163,7 @@ class InterpMethodsTest(unittest.TestCase):
     def test_synthesis_raises_the_class_score(self):
         p = cv.interp.SynthesisParams()
         p.iterations = 30
-        r = cv.interp.synthesize(self.ex, [cv.interp.ObjectiveTerm_classScore(1)], self.info.preprocessing, p)
+        r = cv.interp.synthesize(self.ex, [cv.interp.Target_classScore(1)], self.info.preprocessing, p)
         self.assertEqual(r.images[0].shape, (112, 112, 3))
         self.assertGreater(r.finalObjective[0], r.initialObjective[0] + 1.0)
 
