@@ -9,7 +9,6 @@
 #include "cli.hpp"
 
 #include <cstdlib>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -40,25 +39,12 @@ inline bool parseMerge(const std::string& command, const std::vector<std::string
 {
     po::options_description all(options);
     all.add_options()
-        ("input", po::value(&inputs)->composing(), "the results to merge (also accepted as positional arguments)")
-        ("help,h", "show this help");
+        ("input", po::value(&inputs)->composing(), "the results to merge (also accepted as positional arguments)");
     po::positional_options_description pos;
     pos.add("input", -1);
     po::variables_map vm;
-    try
-    {
-        po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-        if (vm.count("help"))
-        {
-            std::cout << "usage: interp " << command << " " << usage << "\n\n" << all << std::endl;
-            return false;
-        }
-        po::notify(vm);
-    }
-    catch (const po::error& e)
-    {
-        throw UsageError(e.what());
-    }
+    if (!parse(command, args, all, vm, usage, &pos))
+        return false;
     if (inputs.empty())
         throw UsageError("give the results to merge: interp " + command + " " + usage);
     return true;
