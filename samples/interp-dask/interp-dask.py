@@ -72,6 +72,23 @@ def _kill_hook(index):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _shard_environment():
+    """The environment of a shard's interp process: the worker's, without what Dask's nanny sets for Python work
+    (distributed.nanny.pre-spawn-environ: MALLOC_TRIM_THRESHOLD_=65536 makes glibc give the network's large buffers
+    back to the system after every batch, 13% slower for ResNet-18; OMP_NUM_THREADS=1 and the like are meant for
+    numpy in the worker, while interp sets its own thread count)."""
+    env = dict(os.environ)
+    try:
+        import dask
+        preset = dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {}
+    except Exception:
+        preset = {}
+    for key, value in preset.items():
+        if env.get(key) == str(value):
+            del env[key]
+    return env
+
+
 def run_shard(interp, command, args, index, count, threads, cwd):
     """Runs on a Dask worker: one shard through the interp CLI; returns its JSON result and what it printed."""
     work = tempfile.mkdtemp(prefix="interp-dask-shard-")
@@ -92,7 +109,7 @@ def run_shard(interp, command, args, index, count, threads, cwd):
         start = time.time()
         try:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    cwd=cwd if cwd and os.path.isdir(cwd) else None,
+                                    cwd=cwd if cwd and os.path.isdir(cwd) else None, env=_shard_environment(),
                                     preexec_fn=_pdeathsig_preexec())
         except OSError as e:
             raise ShardError("shard %d/%d on %s: cannot run '%s': %s (install interp on the workers, or give its "
