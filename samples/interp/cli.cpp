@@ -21,13 +21,17 @@ std::vector<Command>& commands()
 }
 
 bool parse(const std::string& command, const std::vector<std::string>& args, const po::options_description& options,
-           po::variables_map& vm, const std::string& usage)
+           po::variables_map& vm, const std::string& usage, const po::positional_options_description* positional)
 {
     po::options_description all(options);
     all.add_options()("help,h", "show this help");
     try
     {
-        po::store(po::command_line_parser(args).options(all).run(), vm);
+        po::command_line_parser parser(args);
+        parser.options(all);
+        if (positional)
+            parser.positional(*positional);
+        po::store(parser.run(), vm);
         if (vm.count("help"))
         {
             std::cout << "usage: interp " << command << " " << usage << "\n\n" << all << std::endl;

@@ -46,9 +46,10 @@ struct UsageError : std::runtime_error
 };
 
 /** @brief Parses `args` into `vm`; returns false (after printing help) when --help was given.
-`positional` may be empty. Unknown options raise UsageError. */
+`positional` may be null (no positional arguments). Unknown options raise UsageError. */
 bool parse(const std::string& command, const std::vector<std::string>& args, const po::options_description& options,
-           po::variables_map& vm, const std::string& usage);
+           po::variables_map& vm, const std::string& usage,
+           const po::positional_options_description* positional = nullptr);
 
 //! A loaded model: its description (completed and checked by cv::interp::describeModel) and the explainer.
 struct Model

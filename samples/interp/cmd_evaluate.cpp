@@ -1,14 +1,30 @@
 // This file is part of the interp module (explanations for cv::dnn networks).
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
-// interp evaluate: methods x metrics table of saliency faithfulness on images with object masks.
+// interp evaluate: methods x metrics table of saliency faithfulness on images with object masks (whole, or one shard
+// of it); interp evaluate-merge: combines shard results into the single-run table.
 #include "cli.hpp"
+#include "shards.hpp"
 
 #include <iostream>
 
 namespace {
 
 namespace ci = cv::interp;
+
+//! `what`, the accuracy and `tail` on one line, then the table on stdout, and into the --csv / --markdown files.
+void printTable(const ci::EvaluationReport& r, const std::string& what, const std::string& tail,
+                const std::string& csv, const std::string& markdown)
+{
+    std::cout << what;
+    if (r.accuracy >= 0)
+        std::cout << cv::format(", accuracy %.1f%%", 100 * r.accuracy);
+    std::cout << tail << "\n\n" << r.table("text") << std::flush;
+    if (!csv.empty())
+        ci::writeFileAtomic(csv, r.table("csv"));
+    if (!markdown.empty())
+        ci::writeFileAtomic(markdown, r.table("markdown"));
+}
 
 int runEvaluate(const std::vector<std::string>& args)
 {
@@ -41,10 +57,18 @@ int runEvaluate(const std::vector<std::string>& args)
         ("csv", cli::po::value(&csv), "also write the table as CSV")
         ("markdown", cli::po::value(&markdown), "also write the table as Markdown")
         ("threads", cli::po::value(&threads)->default_value(0), "OpenCV threads (0: OpenCV's default)");
+    std::string shard, json;
+    d.add_options()
+        ("shard", cli::po::value(&shard), "i/N: evaluate the batches (--batch consecutive images) whose index modulo "
+                                          "N is i (0 <= i < N); combine the N --json results with "
+                                          "'interp evaluate-merge'")
+        ("json", cli::po::value(&json), "write the result (per-image values, means, settings, shard) as JSON");
     cli::po::variables_map vm;
     if (!cli::parse("evaluate", args, d, vm, "[--model M] [--images DIR] [--masks DIR] [--methods all] "
-                                             "[--csv FILE] [--markdown FILE]"))
+                                             "[--csv FILE] [--markdown FILE] [--shard i/N --json OUT.json]"))
         return 0;
+    if (!shard.empty())
+        cli::parseShard(shard, ep.shardIndex, ep.shardCount);
     if (limit < 0)
         throw cli::UsageError("--limit must be >= 0");
     cli::applyThreads(threads);
@@ -60,27 +84,72 @@ int runEvaluate(const std::vector<std::string>& args)
     const std::string dir = images.empty() ? info.evaluationImages : images;
     const ci::GroundTruthSet data = ci::readGroundTruth(dir, masks, limit);
     const size_t nMethods = ep.methods.empty() ? ci::attributionMethodNames().size() : ep.methods.size();
-    cli::Progress progress("evaluate", nMethods * data.images.size(), "maps");
+    size_t shardImages = 0;  // the images of the batches of this shard
+    for (size_t begin = 0, b = 0; begin < data.images.size(); begin += (size_t)ep.batchSize, b++)
+        if ((int)(b % (size_t)ep.shardCount) == ep.shardIndex)
+            shardImages += std::min(data.images.size() - begin, (size_t)ep.batchSize);
+    cli::Progress progress("evaluate", nMethods * shardImages, "maps");
     size_t done = 0;
     const ci::EvaluationReport r = ci::evaluateSaliency(m.explainer, info, data, ep, [&](const cv::String& m, int upTo, int) {
         // Each call reports one method on the images of one batch (batches start at multiples of the batch size).
         if (m.find("(sanity)") == cv::String::npos)
         {
             done += (size_t)(upTo - (upTo - 1) / ep.batchSize * ep.batchSize);
-            progress.update(std::min(done, nMethods * data.images.size()));
+            progress.update(std::min(done, nMethods * shardImages));
         }
         return true;
     });
     progress.finish();
-    std::cout << "model " << info.name << " (" << info.model << "), " << r.images.size() << " images from " << dir;
-    if (r.accuracy >= 0)
-        std::cout << cv::format(", accuracy %.1f%%", 100 * r.accuracy);
-    std::cout << ", explaining the " << (ep.explainLabels ? "ground-truth label" : "predicted class") << "\n\n"
-              << r.table("text") << std::flush;
-    if (!csv.empty())
-        ci::writeFileAtomic(csv, r.table("csv"));
-    if (!markdown.empty())
-        ci::writeFileAtomic(markdown, r.table("markdown"));
+    std::string what = "model " + info.name + " (" + info.model + "), " + std::to_string(r.images.size()) +
+                       " images from " + dir;
+    if (ep.shardCount > 1)
+        what += cv::format(" (shard %d/%d of %d images)", ep.shardIndex, ep.shardCount, (int)data.images.size());
+    printTable(r, what, std::string(", explaining the ") + (ep.explainLabels ? "ground-truth label" : "predicted class"),
+               csv, markdown);
+    if (!json.empty())
+    {
+        ci::writeEvaluationResult(json, r);
+        std::cout << "wrote " << json << std::endl;
+    }
+    return 0;
+}
+
+int runMerge(const std::vector<std::string>& args)
+{
+    std::string json, csv, markdown;
+    std::vector<std::string> inputs;
+    cli::po::options_description d("evaluate-merge options");
+    d.add_options()
+        ("json", cli::po::value(&json), "write the merged result")
+        ("csv", cli::po::value(&csv), "also write the table as CSV")
+        ("markdown", cli::po::value(&markdown), "also write the table as Markdown");
+    if (!cli::parseMerge("evaluate-merge", args, d, inputs, "A.json B.json ... (results of 'interp evaluate --shard i/N "
+                         "--json') [--json OUT.json] [--csv FILE] [--markdown FILE]"))
+        return 0;
+    std::vector<ci::EvaluationReport> parts;
+    for (const std::string& f : inputs)
+        parts.push_back(ci::readEvaluationResult(f));
+    const ci::EvaluationReport r = ci::mergeEvaluationResults(parts);
+    std::string what = "merged " + std::to_string(parts.size()) + " result(s) of " + r.model + ": ";
+    if (r.complete())
+        what += "every shard (the single-run table)";
+    else
+    {
+        what += "shards";
+        for (int s : r.shards)
+            what += " " + std::to_string(s);
+        what += " of " + std::to_string(r.shardCount);
+    }
+    printTable(r, what + ", " + std::to_string(r.images.size()) + " of " + std::to_string(r.datasetSize) + " images",
+               "", csv, markdown);
+    if (!r.complete())
+        std::cerr << "interp evaluate-merge: warning: " << r.shardCount - (int)r.shards.size()
+                  << " shard(s) missing: the table covers part of the images" << std::endl;
+    if (!json.empty())
+    {
+        ci::writeEvaluationResult(json, r);
+        std::cout << "wrote " << json << std::endl;
+    }
     return 0;
 }
 
@@ -88,3 +157,5 @@ int runEvaluate(const std::vector<std::string>& args)
 
 INTERP_CLI_COMMAND(evaluate, "evaluate", "faithfulness of saliency methods on images with object masks (table)",
                    runEvaluate);
+INTERP_CLI_COMMAND(evaluate_merge, "evaluate-merge", "combine 'interp evaluate --shard i/N --json' results into the "
+                   "single-run table", runMerge);

@@ -4,6 +4,7 @@
 // interp patches: the dataset patches that excite chosen channels most (streamed, sharded), with their guided
 // backpropagation; interp patches-merge: combines shard results into the single-run result.
 #include "cli.hpp"
+#include "shards.hpp"
 
 #include <opencv2/imgproc.hpp>
 
@@ -132,22 +133,6 @@ void printSummary(const cv::interp::PatchMiningResult& res)
     }
 }
 
-void parseShard(const std::string& s, int& index, int& count)
-{
-    const size_t slash = s.find('/');
-    char* e1 = nullptr;
-    char* e2 = nullptr;
-    if (slash != std::string::npos)
-    {
-        const std::string a = s.substr(0, slash), b = s.substr(slash + 1);
-        index = (int)std::strtol(a.c_str(), &e1, 10);
-        count = (int)std::strtol(b.c_str(), &e2, 10);
-        if (!a.empty() && !b.empty() && *e1 == '\0' && *e2 == '\0' && count >= 1 && index >= 0 && index < count)
-            return;
-    }
-    throw cli::UsageError("--shard must be i/N with 0 <= i < N (shards are numbered from 0), got '" + s + "'");
-}
-
 int runPatches(const std::vector<std::string>& args)
 {
     cli::ModelOptions model;
@@ -196,7 +181,7 @@ int runPatches(const std::vector<std::string>& args)
     params.prefetch = prefetch;
     params.source = images;
     if (!shard.empty())
-        parseShard(shard, params.shardIndex, params.shardCount);
+        cli::parseShard(shard, params.shardIndex, params.shardCount);
     if (!channels.empty())  // checked against each layer's channel count by minePatches
         params.channels = cv::interp::parseIndexList(channels, INT_MAX);
 
@@ -235,43 +220,28 @@ int runMerge(const std::vector<std::string>& args)
     std::vector<std::string> inputs;
     cli::po::options_description d("patches-merge options");
     d.add_options()
-        ("input", cli::po::value(&inputs)->composing(), "shard results (JSON files of 'interp patches --shard i/N'); "
-                                                         "also accepted as positional arguments")
         ("json", cli::po::value(&json), "write the merged result")
         ("model,m", cli::po::value(&modelPath), "model file for rendering (default: the one recorded in the results)")
         ("config", cli::po::value(&config), "configuration file for rendering (Caffe prototxt)");
     ro.add(d, true);
-    cli::po::options_description all(d);
-    all.add_options()("help,h", "show this help");
-    cli::po::positional_options_description pos;
-    pos.add("input", -1);
-    cli::po::variables_map vm;
-    const std::string usage = "A.json B.json ... [--json OUT.json] [--out GRID.png] [--guided GRID.png]";
-    try
-    {
-        cli::po::store(cli::po::command_line_parser(args).options(all).positional(pos).run(), vm);
-        if (vm.count("help"))
-        {
-            std::cout << "usage: interp patches-merge " << usage << "\n\n" << all << std::endl;
-            return 0;
-        }
-        cli::po::notify(vm);
-    }
-    catch (const cli::po::error& e)
-    {
-        throw cli::UsageError(e.what());
-    }
-    if (inputs.empty())
-        throw cli::UsageError("give the shard results to merge: interp patches-merge " + usage);
+    if (!cli::parseMerge("patches-merge", args, d, inputs, "A.json B.json ... (results of 'interp patches --shard "
+                         "i/N --json') [--json OUT.json] [--out GRID.png] [--guided GRID.png]"))
+        return 0;
     std::vector<cv::interp::PatchMiningResult> parts;
     for (const std::string& f : inputs)
         parts.push_back(cv::interp::readPatchResult(f));
     cv::interp::PatchMiningResult res = cv::interp::mergePatchResults(parts);
-    std::cout << "merged " << parts.size() << " result(s): shards";
-    for (int s : res.shards)
-        std::cout << " " << s;
-    std::cout << " of " << res.shardCount << ", " << res.imagesProcessed << " images, " << res.imagesSkipped
-              << " skipped" << std::endl;
+    std::cout << "merged " << parts.size() << " result(s): ";
+    if (res.complete())
+        std::cout << "every shard (the single-run result)";
+    else
+    {
+        std::cout << "shards";
+        for (int s : res.shards)
+            std::cout << " " << s;
+        std::cout << " of " << res.shardCount;
+    }
+    std::cout << ", " << res.imagesProcessed << " images, " << res.imagesSkipped << " skipped" << std::endl;
     if (!res.complete())
         std::cerr << "interp patches-merge: warning: " << res.shardCount - (int)res.shards.size()
                   << " shard(s) missing: the result covers part of the dataset" << std::endl;

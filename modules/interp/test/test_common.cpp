@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 namespace interp_test {
 
@@ -32,6 +34,12 @@ bool fileExists(const std::string& path)
 {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string readText(const std::string& path)
+{
+    std::ifstream f(path.c_str(), std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 double relL2(const cv::Mat& a, const cv::Mat& b)

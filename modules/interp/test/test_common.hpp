@@ -26,6 +26,8 @@ namespace interp_test {
 std::string dataPath(const std::string& relative);
 //! True when the file exists.
 bool fileExists(const std::string& path);
+//! The whole content of a file ("" when it cannot be read).
+std::string readText(const std::string& path);
 //! Relative L2 error ||a - b|| / max(||b||, tiny).
 double relL2(const cv::Mat& a, const cv::Mat& b);
 //! Uniform random float32 blob of the given shape.

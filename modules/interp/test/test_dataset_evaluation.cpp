@@ -2,12 +2,13 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
 // Saliency evaluation over images with masks: ground-truth reading, known maps, the shortcut twin's gap, GrabCut IoU
-// on the embedded scenes, the table formats and bad inputs.
+// on the embedded scenes, the table formats, bad inputs, and shards merged into the single run.
 #include "test_precomp.hpp"
 
 #include <cstdio>
 #include <numeric>
 #include <fstream>
+#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -253,6 +254,153 @@ TEST(Interp_DatasetEvaluation, shortcut_twin_looks_at_the_background)
         EXPECT_GE(clean.method(m).pointingRate - twin.method(m).pointingRate, 0.3) << m;
     }
     EXPECT_GE(clean.accuracy - twin.accuracy, 0.3);
+}
+
+}  // namespace
+}  // namespace opencv_test
+
+namespace opencv_test {
+namespace {
+
+//! Every per-image value and every mean of two results is the same double (NaN equals NaN); seconds aside.
+void expectSameEvaluation(const EvaluationReport& a, const EvaluationReport& b, const std::string& what)
+{
+    SCOPED_TRACE(what);
+    // bit for bit (-0 is not 0), NaN equal to NaN
+    auto same = [](double x, double y) {
+        return (cvIsNaN(x) && cvIsNaN(y)) || (x == y && std::signbit(x) == std::signbit(y));
+    };
+    auto sameVec = [&](const std::vector<double>& x, const std::vector<double>& y) {
+        if (x.size() != y.size())
+            return false;
+        for (size_t i = 0; i < x.size(); i++)
+            if (!same(x[i], y[i]))
+                return false;
+        return true;
+    };
+    EXPECT_EQ(a.images, b.images);
+    EXPECT_EQ(a.imageIndices, b.imageIndices);
+    EXPECT_EQ(a.labels, b.labels);
+    EXPECT_EQ(a.predictions, b.predictions);
+    EXPECT_EQ(a.targets, b.targets);
+    EXPECT_TRUE(sameVec(a.objectFractions, b.objectFractions));
+    EXPECT_TRUE(sameVec(a.pointingChances, b.pointingChances));
+    EXPECT_TRUE(same(a.accuracy, b.accuracy));
+    EXPECT_TRUE(same(a.randomPointing, b.randomPointing));
+    EXPECT_TRUE(same(a.meanObjectFraction, b.meanObjectFraction));
+    EXPECT_EQ(a.settings, b.settings);
+    EXPECT_EQ(a.datasetHash, b.datasetHash);
+    ASSERT_EQ(a.methods.size(), b.methods.size());
+    for (size_t m = 0; m < a.methods.size(); m++)
+    {
+        const MethodEvaluation &x = a.methods[m], &y = b.methods[m];
+        SCOPED_TRACE(x.method);
+        EXPECT_EQ(x.method, y.method);
+        EXPECT_TRUE(sameVec(x.pointing, y.pointing));
+        EXPECT_TRUE(sameVec(x.mass, y.mass));
+        EXPECT_TRUE(sameVec(x.deletion, y.deletion));
+        EXPECT_TRUE(same(x.pointingRate, y.pointingRate));
+        EXPECT_TRUE(same(x.meanMass, y.meanMass));
+        EXPECT_TRUE(same(x.deletionAUC, y.deletionAUC));
+        EXPECT_TRUE(same(x.sanityCorrelation, y.sanityCorrelation)) << x.sanityCorrelation << " " << y.sanityCorrelation;
+    }
+    // the table, but for the seconds column
+    auto noSeconds = [](const std::string& csv) {
+        std::string out, line;
+        std::istringstream in(csv);
+        while (std::getline(in, line))
+            out += line.substr(0, line.rfind(',')) + "\n";
+        return out;
+    };
+    EXPECT_EQ(noSeconds(a.table("csv")), noSeconds(b.table("csv")));
+}
+
+/* Shards (whole batches, index modulo the shard count) evaluated separately, written to JSON, read back and merged
+   in a shuffled order equal the single run value for value: SmoothGrad's noise (drawn per batch) and the sanity
+   check (on the first 3 images, which span two batches, computed by shard 0) included. */
+TEST(Interp_DatasetEvaluation, merged_shards_equal_single_run)
+{
+    const ModelInfo info = embeddedModel("alexnet_fmnist");
+    const cv::Ptr<Explainer> ex = readNet(info.model, info.config);
+    const GroundTruthSet s = readGroundTruth(interp_test::dataPath("scenes/test"), "", 9);
+    EvaluationParams p;
+    p.methods = { "gradient", "smoothgrad" };
+    p.metrics = { "pointing", "mass", "deletion", "sanity" };
+    p.perturbation.steps = 4;
+    p.attribution.smoothGrad.samples = 4;
+    p.batchSize = 2;
+    p.sanityImages = 3;
+    const EvaluationReport single = evaluateSaliency(ex, info, s, p);
+    EXPECT_TRUE(single.complete());
+    EXPECT_FALSE(cvIsNaN(single.method("gradient").sanityCorrelation));
+    const std::string path = cv::tempfile(".json");
+    writeEvaluationResult(path, single);
+    expectSameEvaluation(readEvaluationResult(path), single, "JSON round trip");
+    {
+        EvaluationReport negativeZero = single;  // "-0" would come back as the integer 0
+        negativeZero.methods[0].pointing[0] = -0.0;
+        negativeZero.accuracy = -0.0;
+        writeEvaluationResult(path, negativeZero);
+        const EvaluationReport back = readEvaluationResult(path);
+        EXPECT_TRUE(std::signbit(back.methods[0].pointing[0]) && std::signbit(back.accuracy));
+        expectSameEvaluation(back, negativeZero, "JSON round trip of -0");
+    }
+
+    std::vector<EvaluationReport> parts;
+    for (int shard : { 2, 0, 1 })
+    {
+        EvaluationParams ps = p;
+        ps.shardIndex = shard;
+        ps.shardCount = 3;
+        const EvaluationReport part = evaluateSaliency(ex, info, s, ps);
+        EXPECT_FALSE(part.complete());
+        // batches of 2: shard 0 holds batches 0 and 3 (images 0, 1, 6, 7), shard 1 batches 1, 4 (2, 3, 8), shard 2 (4, 5)
+        const std::vector<int> expected = shard == 0 ? std::vector<int>{ 0, 1, 6, 7 }
+                                        : shard == 1 ? std::vector<int>{ 2, 3, 8 } : std::vector<int>{ 4, 5 };
+        EXPECT_EQ(part.imageIndices, expected) << "shard " << shard;
+        EXPECT_EQ(cvIsNaN(part.method("gradient").sanityCorrelation), shard != 0) << "sanity belongs to shard 0";
+        writeEvaluationResult(path, part);
+        parts.push_back(readEvaluationResult(path));
+    }
+    const EvaluationReport merged = mergeEvaluationResults(parts);
+    expectSameEvaluation(merged, single, "merge of 3 shards");
+    EXPECT_EQ(merged.shardCount, 1);
+    EXPECT_EQ(merged.shards, std::vector<int>({ 0 }));
+    // the merged JSON file is the single run's but for the seconds
+    EvaluationReport a = merged, b = single;
+    for (MethodEvaluation& m : a.methods)
+        m.seconds = 0;
+    for (MethodEvaluation& m : b.methods)
+        m.seconds = 0;
+    const std::string pathB = cv::tempfile(".json");
+    writeEvaluationResult(path, a);
+    writeEvaluationResult(pathB, b);
+    EXPECT_EQ(interp_test::readText(path), interp_test::readText(pathB));
+    std::remove(pathB.c_str());
+
+    // two of three shards: a partial result over their images
+    const EvaluationReport partial = mergeEvaluationResults({ parts[0], parts[1] });
+    EXPECT_FALSE(partial.complete());
+    EXPECT_EQ(partial.shards, std::vector<int>({ 0, 2 }));
+    EXPECT_EQ(partial.imageIndices, std::vector<int>({ 0, 1, 4, 5, 6, 7 }));
+    // refused: a shard twice, other settings, another image set, a bad shard
+    EXPECT_THROW(mergeEvaluationResults({ parts[0], parts[0] }), cv::Exception);
+    EvaluationParams other = p;
+    other.shardCount = 3;
+    other.shardIndex = 1;
+    other.pointingTolerance = 2;
+    EXPECT_THROW(mergeEvaluationResults({ parts[1], evaluateSaliency(ex, info, s, other) }), cv::Exception);
+    EvaluationReport otherData = parts[0];
+    otherData.datasetHash = "0123456789abcdef";
+    EXPECT_THROW(mergeEvaluationResults({ otherData, parts[1] }), cv::Exception);
+    EvaluationParams bad = p;
+    bad.shardIndex = 3;
+    bad.shardCount = 3;
+    EXPECT_THROW(evaluateSaliency(ex, info, s, bad), cv::Exception);
+    // a file that is not an evaluation result
+    std::ofstream(path.c_str()) << "{\"format\": \"interp-patches\", \"version\": 1}";
+    EXPECT_THROW(readEvaluationResult(path), cv::Exception);
+    std::remove(path.c_str());
 }
 
 }  // namespace

@@ -246,7 +246,8 @@ void expectSamePatches(const PatchMiningResult& a, const PatchMiningResult& b, c
         const Patch& p = a.patches[i];
         const Patch& q = b.patches[i];
         EXPECT_TRUE(p.layer == q.layer && p.channel == q.channel && p.rank == q.rank && p.image == q.image &&
-                    p.file == q.file && p.y == q.y && p.x == q.x && p.value == q.value)
+                    p.file == q.file && p.y == q.y && p.x == q.x && p.value == q.value &&
+                    std::signbit(p.value) == std::signbit(q.value))  // bit for bit: -0 is not 0
             << what << ": entry " << i << " differs: " << p.layer << " c" << p.channel << " #" << p.rank << " image "
             << p.image << " (" << p.y << ", " << p.x << ") " << p.value << " vs " << q.layer << " c" << q.channel << " #"
             << q.rank << " image " << q.image << " (" << q.y << ", " << q.x << ") " << q.value;
@@ -271,6 +272,15 @@ TEST(Interp_Patches, merged_shards_equal_single_run)
         cv::interp::writePatchResult(path, single);
         const PatchMiningResult back = cv::interp::readPatchResult(path);
         expectSamePatches(single, back, "JSON round trip");
+        {
+            PatchMiningResult negativeZero = single;  // dead channels peak at -0 (ReLU); "-0" would read back as 0
+            negativeZero.patches[0].value = -0.0f;
+            cv::interp::writePatchResult(path, negativeZero);
+            const PatchMiningResult zeroBack = cv::interp::readPatchResult(path);
+            EXPECT_TRUE(std::signbit(zeroBack.patches[0].value));
+            expectSamePatches(zeroBack, negativeZero, "JSON round trip of -0");
+            cv::interp::writePatchResult(path, single);
+        }
         EXPECT_EQ(back.model, single.model);
         EXPECT_EQ(back.preprocessing.scale, single.preprocessing.scale);
         EXPECT_EQ(back.preprocessing.mean, single.preprocessing.mean);
@@ -297,8 +307,21 @@ TEST(Interp_Patches, merged_shards_equal_single_run)
         expectSamePatches(merged, single, onePerImage ? "merge (one per image)" : "merge");
         EXPECT_EQ(merged.imagesProcessed, single.imagesProcessed);
         EXPECT_EQ(merged.imagesSkipped, 1);
-        EXPECT_EQ(merged.shards, std::vector<int>({ 0, 1, 2 }));
+        // complete: the single run's shard bookkeeping, and byte for byte the single run's JSON file
+        EXPECT_EQ(merged.shardCount, 1);
+        EXPECT_EQ(merged.shards, std::vector<int>({ 0 }));
         EXPECT_TRUE(merged.complete());
+        const std::string singleJson = cv::tempfile(".json"), mergedJson = cv::tempfile(".json");
+        cv::interp::writePatchResult(singleJson, single);
+        cv::interp::writePatchResult(mergedJson, merged);
+        EXPECT_EQ(interp_test::readText(mergedJson), interp_test::readText(singleJson));
+        std::remove(singleJson.c_str());
+        std::remove(mergedJson.c_str());
+        // two of three shards: partial
+        const PatchMiningResult partial = cv::interp::mergePatchResults({ parts[0], parts[1] });
+        EXPECT_EQ(partial.shardCount, 3);
+        EXPECT_EQ(partial.shards, std::vector<int>({ 0, 2 }));
+        EXPECT_FALSE(partial.complete());
         // a shard given twice, or results of different settings, are refused
         std::vector<PatchMiningResult> twice = { parts[0], parts[0] };
         EXPECT_THROW(cv::interp::mergePatchResults(twice), cv::Exception);

@@ -17,5 +17,6 @@ typedef std::vector<cv::interp::Patch> vector_Patch;
 typedef std::vector<cv::interp::PatchMiningResult> vector_PatchMiningResult;
 typedef std::vector<cv::interp::LayerReceptiveField> vector_LayerReceptiveField;
 typedef std::vector<cv::interp::MethodEvaluation> vector_MethodEvaluation;
+typedef std::vector<cv::interp::EvaluationReport> vector_EvaluationReport;
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <opencv2/core/utils/filesystem.hpp>
 #include "../io/filesystem.hpp"
+#include "../io/json.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -90,16 +91,6 @@ std::map<String, int> readLabels(const String& csv)
 
 double nan() { return std::numeric_limits<double>::quiet_NaN(); }
 
-double mean(const std::vector<double>& v)
-{
-    if (v.empty())
-        return nan();
-    double s = 0;
-    for (double x : v)
-        s += x;
-    return s / (double)v.size();
-}
-
 //! One sample of an N x C x H x W blob, as a 1 x C x H x W header.
 Mat sampleOf(const Mat& blob, int n)
 {
@@ -154,7 +145,111 @@ std::vector<String> checkedNames(const std::vector<String>& wanted, const std::v
     return wanted;
 }
 
+//! FNV-1a 64 of a matrix's type, shape and bytes (custom noise / baselines in the settings).
+String matFingerprint(const Mat& m)
+{
+    if (m.empty())
+        return "none";
+    const Mat c = m.isContinuous() ? m : m.clone();
+    uint64 h = 1469598103934665603ULL;
+    const uchar* p = c.ptr();
+    for (size_t i = 0; i < c.total() * c.elemSize(); i++)
+    {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    String shape;
+    for (int d = 0; d < c.dims; d++)
+        shape += cv::format("%s%d", d ? "x" : "", c.size[d]);
+    return cv::format("%s:type%d:%016llx", shape.c_str(), c.type(), (unsigned long long)h);
+}
+
+String joined(const std::vector<String>& v)
+{
+    String s;
+    for (const String& x : v)
+        s += (s.empty() ? "" : ",") + x;
+    return s;
+}
+
+//! Everything the per-image values depend on besides the images: merged results must agree on it.
+String evaluationSettings(const ModelInfo& model, const EvaluationParams& p, const std::vector<String>& methods,
+                          const std::vector<String>& metrics)
+{
+    const Preprocessing& q = model.preprocessing;
+    const AttributionParams& a = p.attribution;
+    const OcclusionParams& o = p.attribution.occlusion;
+    const SegmentationParams& g = p.segmentation;
+    const PerturbationParams& d = p.perturbation;
+    String fill;
+    for (float f : o.fillColor)
+        fill += (fill.empty() ? "" : ",") + json::number(f);
+    std::ostringstream s;
+    s << "model=" << baseName(model.model) << " config=" << baseName(model.config)
+      << "; input=" << q.size.width << "x" << q.size.height << " scale=" << json::number(q.scale)
+      << " mean=" << json::number(q.mean[0]) << "," << json::number(q.mean[1]) << "," << json::number(q.mean[2])
+      << " std=" << json::number(q.std[0]) << "," << json::number(q.std[1]) << "," << json::number(q.std[2])
+      << " swap_rb=" << q.swapRB << " crop=" << q.crop
+      << "; methods=" << joined(methods) << "; metrics=" << joined(metrics)
+      << "; explain_labels=" << p.explainLabels << " tolerance=" << p.pointingTolerance << " batch=" << p.batchSize
+      << " sanity_images=" << p.sanityImages << " sanity_seed=" << p.sanitySeed
+      << "; reduction=" << a.reduction << " gradcam_layer=" << a.gradCam.layer << " gradcam_relu=" << a.gradCam.relu
+      << " gradcam_interpolation=" << a.gradCam.interpolation
+      << "; smoothgrad samples=" << a.smoothGrad.samples << " noise=" << json::number(a.smoothGrad.noiseLevel)
+      << " seed=" << a.smoothGrad.seed << " batch=" << a.smoothGrad.batchSize << " variant=" << a.smoothGrad.variant
+      << " noise_blob=" << matFingerprint(a.smoothGrad.noise)
+      << "; ig steps=" << a.integratedGradients.steps << " baseline=" << a.integratedGradients.baseline
+      << " value=" << json::number(a.integratedGradients.baselineValue)
+      << " blur=" << json::number(a.integratedGradients.blurSigma)
+      << " baseline_blob=" << matFingerprint(a.integratedGradients.baselineBlob)
+      << " batch=" << a.integratedGradients.batchSize
+      << "; occlusion window=" << o.window << " stride=" << o.stride << " fill=" << o.fill
+      << " fill_value=" << json::number(o.fillValue) << " fill_color=" << fill << " blur=" << json::number(o.blurSigma)
+      << " score=" << o.score << " engine=" << o.engine << " batch=" << o.batchSize
+      << "; grabcut fg=" << json::number(g.fgPercentile) << " probable_fg=" << json::number(g.probableFgPercentile)
+      << " bg=" << json::number(g.bgPercentile) << " sigma=" << json::number(g.smoothSigma)
+      << " iterations=" << g.iterations
+      << "; perturbation steps=" << d.steps << " deletion=" << d.deletionBaseline << " insertion="
+      << d.insertionBaseline << " blur=" << json::number(d.blurSigma) << " batch=" << d.batchSize
+      << " probability=" << d.probability;
+    return s.str();
+}
+
 }  // namespace
+
+String datasetFingerprint(const std::vector<String>& images);  // patches.cpp
+
+double evaluationMean(const std::vector<double>& v)
+{
+    if (v.empty())
+        return nan();
+    double s = 0;
+    for (double x : v)
+        s += x;
+    return s / (double)v.size();
+}
+
+void finishEvaluation(EvaluationReport& r)
+{
+    int correct = 0, labelled = 0;
+    for (size_t i = 0; i < r.labels.size() && i < r.predictions.size(); i++)
+        if (r.labels[i] >= 0)
+        {
+            labelled++;
+            correct += r.labels[i] == r.predictions[i];
+        }
+    r.accuracy = labelled > 0 ? (double)correct / labelled : -1;
+    r.meanObjectFraction = evaluationMean(r.objectFractions);
+    r.randomPointing = evaluationMean(r.pointingChances);
+    for (MethodEvaluation& me : r.methods)
+    {
+        me.meanIoU = evaluationMean(me.iou);
+        me.pointingRate = evaluationMean(me.pointing);
+        me.meanMass = evaluationMean(me.mass);
+        me.deletionAUC = evaluationMean(me.deletion);
+        me.insertionAUC = evaluationMean(me.insertion);
+    }
+}
 
 GroundTruthSet readGroundTruth(const String& imagesDir_, const String& masksDir_, int limit)
 {
@@ -235,6 +330,10 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
     CV_CheckGT(params.batchSize, 0, "EvaluationParams::batchSize must be positive");
     CV_CheckGE(params.sanityImages, 0, "EvaluationParams::sanityImages must be >= 0");
     CV_CheckGE(params.pointingTolerance, 0, "EvaluationParams::pointingTolerance must be >= 0");
+    if (params.shardCount < 1 || params.shardIndex < 0 || params.shardIndex >= params.shardCount)
+        CV_Error(Error::StsBadArg, cv::format("bad shard %d/%d: the shard index must be 0..%d (shards are numbered from "
+                                              "0)", params.shardIndex, params.shardCount,
+                                              std::max(params.shardCount - 1, 0)));
     const std::vector<String> methods = checkedNames(params.methods, attributionMethodNames(), "saliency method");
     const std::vector<String> metrics = checkedNames(params.metrics, evaluationMetricNames(), "metric");
     const bool doIoU = contains(metrics, "iou"), doPointing = contains(metrics, "pointing"),
@@ -244,8 +343,12 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
     const Preprocessing& prep = model.preprocessing;
     EvaluationReport report;
     report.model = model.model;
-    report.images = data.images;
-    report.labels = data.labels.empty() ? std::vector<int>(total, -1) : data.labels;
+    report.datasetSize = total;
+    report.datasetHash = datasetFingerprint(data.images);
+    report.settings = evaluationSettings(model, params, methods, metrics);
+    report.shardCount = params.shardCount;
+    report.shards = std::vector<int>(1, params.shardIndex);
+    const std::vector<int> labels = data.labels.empty() ? std::vector<int>(total, -1) : data.labels;
     report.methods.resize(methods.size());
     for (size_t m = 0; m < methods.size(); m++)
     {
@@ -254,11 +357,19 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
     }
     std::vector<Mat> sanityImages;
     std::vector<Target> sanityTargets;
-    double objectFraction = 0, pointingChance = 0;
-    int correct = 0, labelled = 0;
+    // The shard holding batch 0 computes "sanity"; it also reads (and classifies) the other batches holding sanity
+    // images, each whole as in a single run.
+    const bool sanityHere = doSanity && params.shardIndex == 0;
+    int shardTotal = 0, shardDone = 0;
+    for (int begin = 0, b = 0; begin < total; begin += params.batchSize, b++)
+        if (b % params.shardCount == params.shardIndex)
+            shardTotal += std::min(total, begin + params.batchSize) - begin;
     typedef std::chrono::steady_clock Clock;
-    for (int begin = 0; begin < total; begin += params.batchSize)
+    for (int begin = 0, b = 0; begin < total; begin += params.batchSize, b++)
     {
+        const bool mine = b % params.shardCount == params.shardIndex;
+        if (!mine && !(sanityHere && begin < params.sanityImages))
+            continue;
         const int end = std::min(total, begin + params.batchSize);
         const Loaded batch = loadBatch(data, begin, end);
         const Mat blob = prep.toBlob(batch.images);
@@ -266,29 +377,32 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
         std::vector<Target> targets;
         for (int i = begin; i < end; i++)
         {
-            const int label = report.labels[i], pred = predicted[i - begin];
-            report.predictions.push_back(pred);
-            if (label >= 0)
-            {
-                labelled++;
-                correct += label == pred;
-            }
+            const int label = labels[i], pred = predicted[i - begin];
             const int t = params.explainLabels && label >= 0 ? label : pred;
-            report.targets.push_back(t);
             targets.push_back(Target::classScore(t));
-            const Mat& mask = batch.masks[i - begin];
-            objectFraction += (double)countNonZero(mask) / (double)mask.total();
-            Mat grown = mask;
-            if (params.pointingTolerance > 0)
-                dilate(mask, grown, getStructuringElement(MORPH_ELLIPSE, Size(2 * params.pointingTolerance + 1,
-                                                                               2 * params.pointingTolerance + 1)));
-            pointingChance += (double)countNonZero(grown) / (double)mask.total();
-            if (doSanity && i < params.sanityImages)
+            if (sanityHere && i < params.sanityImages)
             {
                 sanityTargets.push_back(targets.back());
                 sanityImages.push_back(batch.images[i - begin]);
             }
+            if (!mine)
+                continue;
+            report.images.push_back(data.images[i]);
+            report.imageIndices.push_back(i);
+            report.labels.push_back(label);
+            report.predictions.push_back(pred);
+            report.targets.push_back(t);
+            const Mat& mask = batch.masks[i - begin];
+            report.objectFractions.push_back((double)countNonZero(mask) / (double)mask.total());
+            Mat grown = mask;
+            if (params.pointingTolerance > 0)
+                dilate(mask, grown, getStructuringElement(MORPH_ELLIPSE, Size(2 * params.pointingTolerance + 1,
+                                                                               2 * params.pointingTolerance + 1)));
+            report.pointingChances.push_back((double)countNonZero(grown) / (double)mask.total());
         }
+        if (!mine)
+            continue;
+        shardDone += end - begin;
         for (size_t m = 0; m < methods.size(); m++)
         {
             MethodEvaluation& me = report.methods[m];
@@ -318,23 +432,16 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
                                                           params.perturbation).auc);
             }
             me.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-            if (progress && !progress(methods[m], end, total))
+            if (progress && !progress(methods[m], shardDone, shardTotal))
                 CV_Error(Error::StsError, "evaluation cancelled by the progress callback");
         }
     }
-    report.accuracy = labelled > 0 ? (double)correct / labelled : -1;
-    report.meanObjectFraction = objectFraction / total;
-    report.randomPointing = pointingChance / total;
+    finishEvaluation(report);
     Mat sanityBlob;  // made once, for the first method that needs it
     for (size_t m = 0; m < methods.size(); m++)
     {
         MethodEvaluation& me = report.methods[m];
-        me.meanIoU = mean(me.iou);
-        me.pointingRate = mean(me.pointing);
-        me.meanMass = mean(me.mass);
-        me.deletionAUC = mean(me.deletion);
-        me.insertionAUC = mean(me.insertion);
-        if (doSanity && !sanityImages.empty() && methods[m] != "occlusion")
+        if (sanityHere && !sanityImages.empty() && methods[m] != "occlusion")
         {
             if (sanityBlob.empty())
                 sanityBlob = prep.toBlob(sanityImages);
@@ -344,7 +451,7 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
             const RandomizationResult r = cascadingRandomization(ex, sanityBlob, sanityTargets, ap, params.sanitySeed);
             me.sanityCorrelation = r.meanCorrelation.empty() ? nan() : r.meanCorrelation.back();
             me.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-            if (progress && !progress(methods[m] + " (sanity)", total, total))
+            if (progress && !progress(methods[m] + " (sanity)", shardTotal, shardTotal))
                 CV_Error(Error::StsError, "evaluation cancelled by the progress callback");
         }
     }

@@ -33,6 +33,8 @@ String str(const String& s)
 
 String number(double v)
 {
+    if (v == 0 && std::signbit(v))
+        return "-0.0";  // "-0" would be read back as the integer 0
     for (int digits = 6; digits <= 17; digits++)
     {
         String s = cv::format("%.*g", digits, v);
@@ -44,6 +46,8 @@ String number(double v)
 
 String floatNumber(float v)
 {
+    if (v == 0 && std::signbit(v))
+        return "-0.0";  // "-0" would be read back as the integer 0
     return cv::format("%.9g", (double)v);
 }
 

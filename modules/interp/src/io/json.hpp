@@ -13,9 +13,9 @@ namespace json {
 
 //! A JSON string literal (quoted, escaped).
 String str(const String& s);
-//! The shortest decimal form that reads back as the same double.
+//! The shortest decimal form that reads back as the same double (with cv::FileStorage; -0 as "-0.0").
 String number(double v);
-//! A float with 9 significant digits: enough to identify every float32 exactly.
+//! A float with 9 significant digits: enough to identify every float32 exactly (-0 as "-0.0").
 String floatNumber(float v);
 String integer(int v);
 

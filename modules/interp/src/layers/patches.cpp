@@ -5,6 +5,7 @@
 // preprocessed batches while the network runs) and keeps the top K positions of every chosen channel.
 #include "../precomp.hpp"
 #include "../engine/names.hpp"
+#include "../io/result_io.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -59,15 +60,11 @@ std::vector<Patch> PatchMiningResult::top(const String& layer, int channel) cons
 
 bool PatchMiningResult::complete() const
 {
-    std::vector<int> s = shards;
-    std::sort(s.begin(), s.end());
-    s.erase(std::unique(s.begin(), s.end()), s.end());
-    return shardCount >= 1 && (int)s.size() == shardCount && !s.empty() && s.front() == 0 && s.back() == shardCount - 1;
+    return shardsComplete(shards, shardCount);
 }
 
-namespace {
-
-//! FNV-1a 64 of the image list with its common directory prefix removed (so shards on other machines agree).
+//! FNV-1a 64 of the image list with its common directory prefix removed (so shards on other machines agree; also
+//! the dataset fingerprint of evaluation results).
 String datasetFingerprint(const std::vector<String>& images)
 {
     size_t common = 0;
@@ -97,6 +94,8 @@ String datasetFingerprint(const std::vector<String>& images)
     }
     return cv::format("%016llx", (unsigned long long)h);
 }
+
+namespace {
 
 /* cv::dnn::blobFromImages in one pass for the common case of 8-bit BGR images already of the network size (no
    resize, no crop), with the same float operations in the same order, so the blob is bit-identical: blob channel j =

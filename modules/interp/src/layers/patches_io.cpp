@@ -4,6 +4,7 @@
 // Mining results as JSON (written by hand, read with cv::FileStorage) and the exact merge of shards.
 #include "../precomp.hpp"
 #include "../io/json.hpp"
+#include "../io/result_io.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -19,32 +20,10 @@ const char* kFormat = "interp-patches";
 const int kVersion = 1;
 
 
-[[noreturn]] void badFile(const String& path, const String& what)
+ResultFile resultFile(const String& path)
 {
-    CV_Error(Error::StsParseError, "'" + path + "' is not a valid patch-mining result (" + what + "); write one with "
-                                   "'interp patches --json' or cv::interp::writePatchResult");
-}
-
-FileNode need(const String& path, const FileNode& parent, const char* key)
-{
-    FileNode n = parent[key];
-    if (n.empty())
-        badFile(path, String("missing '") + key + "'");
-    return n;
-}
-
-std::vector<int> readInts(const FileNode& n)
-{
-    std::vector<int> v;
-    for (FileNodeIterator it = n.begin(); it != n.end(); ++it)
-        v.push_back((int)*it);
-    return v;
-}
-
-String baseName(const String& p)
-{
-    const size_t s = p.rfind('/');
-    return s == String::npos ? p : p.substr(s + 1);
+    return ResultFile{ path, "patch-mining result", kFormat, kVersion,
+                       "'interp patches --json' or cv::interp::writePatchResult" };
 }
 
 bool samePreprocessing(const Preprocessing& a, const Preprocessing& b)
@@ -103,63 +82,49 @@ void writePatchResult(const String& path, const PatchMiningResult& r)
 
 PatchMiningResult readPatchResult(const String& path)
 {
-    if (!std::ifstream(path.c_str()).good())
-        CV_Error(Error::StsError, "cannot read the patch-mining result '" + path + "': missing or unreadable");
+    const ResultFile file = resultFile(path);
     FileStorage fs;
-    try
-    {
-        fs.open(path, FileStorage::READ | FileStorage::FORMAT_JSON);
-    }
-    catch (const cv::Exception& e)
-    {
-        badFile(path, "cannot parse it as JSON: " + e.err);
-    }
-    if (!fs.isOpened())
-        CV_Error(Error::StsError, "cannot read the patch-mining result '" + path + "': missing or unreadable");
-    const FileNode root = fs.root();
-    if ((String)root["format"] != kFormat)
-        badFile(path, "no \"format\": \"interp-patches\"");
-    if ((int)root["version"] != kVersion)
-        badFile(path, cv::format("version %d, this library reads version %d", (int)root["version"], kVersion));
+    const FileNode root = file.open(fs);
+    auto need = [&](const FileNode& parent, const char* key) { return file.need(parent, key); };
     PatchMiningResult r;
-    r.model = (String)need(path, root, "model");
+    r.model = (String)need(root, "model");
     r.config = (String)root["config"];
-    const FileNode pre = need(path, root, "preprocessing");
-    const std::vector<int> size = readInts(need(path, pre, "size"));
+    const FileNode pre = need(root, "preprocessing");
+    const std::vector<int> size = readInts(need(pre, "size"));
     if (size.size() != 2)
-        badFile(path, "preprocessing size must be [width, height]");
+        file.bad("preprocessing size must be [width, height]");
     r.preprocessing.size = Size(size[0], size[1]);
-    need(path, pre, "scale");
-    need(path, pre, "mean");
+    need(pre, "scale");
+    need(pre, "mean");
     json::readPreprocessingMembers(pre, r.preprocessing);
-    const FileNode ds = need(path, root, "dataset");
+    const FileNode ds = need(root, "dataset");
     r.source = (String)ds["source"];
-    r.datasetSize = (int)need(path, ds, "images");
-    r.datasetHash = (String)need(path, ds, "hash");
-    r.shardCount = (int)need(path, ds, "shard_count");
-    r.shards = readInts(need(path, ds, "shards"));
-    r.imagesProcessed = (int)need(path, ds, "processed");
-    r.imagesSkipped = (int)need(path, ds, "skipped");
+    r.datasetSize = (int)need(ds, "images");
+    r.datasetHash = (String)need(ds, "hash");
+    r.shardCount = (int)need(ds, "shard_count");
+    r.shards = readInts(need(ds, "shards"));
+    r.imagesProcessed = (int)need(ds, "processed");
+    r.imagesSkipped = (int)need(ds, "skipped");
     const FileNode sk = ds["skipped_files"];
     for (FileNodeIterator it = sk.begin(); it != sk.end(); ++it)
         r.skippedFiles.push_back((String)*it);
-    r.topK = (int)need(path, root, "top_k");
+    r.topK = (int)need(root, "top_k");
     r.onePerImage = (int)root["one_per_image"] != 0;
-    const FileNode layers = need(path, root, "layers");
+    const FileNode layers = need(root, "layers");
     if (!layers.isSeq())
-        badFile(path, "'layers' must be a list");
+        file.bad("'layers' must be a list");
     for (FileNodeIterator li = layers.begin(); li != layers.end(); ++li)
     {
         const FileNode l = *li;
-        const String name = (String)need(path, l, "name");
+        const String name = (String)need(l, "name");
         r.layers.push_back(name);
-        r.layerShapes.push_back(readInts(need(path, l, "shape")));
+        r.layerShapes.push_back(readInts(need(l, "shape")));
         std::vector<int> chs;
-        const FileNode cs = need(path, l, "channels");
+        const FileNode cs = need(l, "channels");
         for (FileNodeIterator ci = cs.begin(); ci != cs.end(); ++ci)
         {
             const FileNode c = *ci;
-            const int channel = (int)need(path, c, "channel");
+            const int channel = (int)need(c, "channel");
             chs.push_back(channel);
             const FileNode entries = c["entries"];
             int rank = 0;
@@ -170,11 +135,11 @@ PatchMiningResult readPatchResult(const String& path)
                 p.layer = name;
                 p.channel = channel;
                 p.rank = rank;
-                p.image = (int)need(path, e, "image");
+                p.image = (int)need(e, "image");
                 p.file = (String)e["file"];
-                p.y = (int)need(path, e, "y");
-                p.x = (int)need(path, e, "x");
-                p.value = (float)(double)need(path, e, "value");
+                p.y = (int)need(e, "y");
+                p.x = (int)need(e, "x");
+                p.value = (float)(double)need(e, "value");
                 r.patches.push_back(p);
             }
         }
@@ -197,7 +162,7 @@ PatchMiningResult mergePatchResults(const std::vector<PatchMiningResult>& parts)
                                                   "of one run (same model, layers, channels, --top, --one-per-image, "
                                                   "preprocessing and dataset)", (int)i, what.c_str()));
         };
-        if (baseName(b.model) != baseName(a.model) || baseName(b.config) != baseName(a.config))
+        if (resultBaseName(b.model) != resultBaseName(a.model) || resultBaseName(b.config) != resultBaseName(a.config))
             mismatch("the models");
         if (b.layers != a.layers || b.layerShapes != a.layerShapes)
             mismatch("the layers");
@@ -213,19 +178,16 @@ PatchMiningResult mergePatchResults(const std::vector<PatchMiningResult>& parts)
             mismatch("the datasets");
         if (b.shardCount != a.shardCount)
             mismatch("the shard counts");
-        for (int s : b.shards)
-        {
-            if (s < 0 || s >= b.shardCount)
-                CV_Error(Error::StsBadArg, cv::format("result %d names shard %d of %d", (int)i, s, b.shardCount));
-            if (std::find(shards.begin(), shards.end(), s) != shards.end())
-                CV_Error(Error::StsBadArg, cv::format("shard %d/%d appears twice (result %d): each shard must be "
-                                                      "merged once", s, b.shardCount, (int)i));
-            shards.push_back(s);
-        }
+        addShards(shards, b.shards, b.shardCount, (int)i);
     }
     PatchMiningResult m = a;
     std::sort(shards.begin(), shards.end());
     m.shards = shards;
+    if (m.complete())
+    {
+        m.shardCount = 1;  // every shard is here: the result is the single run's (its JSON file too)
+        m.shards = std::vector<int>(1, 0);
+    }
     m.imagesProcessed = m.imagesSkipped = 0;
     m.skippedFiles.clear();
     m.patches.clear();

@@ -43,7 +43,8 @@ CV_EXPORTS_W GroundTruthSet readGroundTruth(const String& imagesDir, const Strin
 struct CV_EXPORTS_W_SIMPLE EvaluationParams
 {
     CV_WRAP EvaluationParams()
-        : explainLabels(false), pointingTolerance(0), batchSize(8), sanityImages(4), sanitySeed(0) {}
+        : explainLabels(false), pointingTolerance(0), batchSize(8), sanityImages(4), sanitySeed(0), shardIndex(0),
+          shardCount(1) {}
     /** Methods (attributionMethodNames() names); empty: all of them. */
     CV_PROP_RW std::vector<String> methods;
     /** Metrics (evaluationMetricNames() names: "iou", "pointing", "mass", "deletion", "insertion", "sanity");
@@ -59,6 +60,13 @@ struct CV_EXPORTS_W_SIMPLE EvaluationParams
     CV_PROP_RW int batchSize;          //!< images per call of a method
     CV_PROP_RW int sanityImages;       //!< "sanity": images used by the randomisation check (the first ones)
     CV_PROP_RW int sanitySeed;         //!< "sanity": seed of the random weights
+    /** This run evaluates the batches (`batchSize` consecutive images, counted from the first) whose index b
+    satisfies b % shardCount == shardIndex; mergeEvaluationResults() combines the shards into the single-run result.
+    Whole batches are the unit because a method's maps can depend on the batch they are computed in (SmoothGrad
+    draws its noise per call; cv::dnn's results differ in the last bit between batch shapes). The shard holding
+    batch 0 also computes "sanity" (on the first `sanityImages` images, as a single run does). */
+    CV_PROP_RW int shardIndex;
+    CV_PROP_RW int shardCount;         //!< number of shards the images are split into (1: a single run)
 };
 
 /** @brief The names of the metrics of evaluateSaliency(), in table order. */
@@ -85,12 +93,16 @@ struct CV_EXPORTS_W_SIMPLE MethodEvaluation
     CV_PROP_RW double seconds;                //!< wall-clock time spent computing the maps and metrics
 };
 
-/** @brief The result of evaluateSaliency(): a methods x metrics table and the per-image details. */
+/** @brief The result of evaluateSaliency(): a methods x metrics table and the per-image details.
+
+The result of one shard (EvaluationParams::shardIndex) holds the per-image details of its images only; its means are
+over those images. Saved as JSON by writeEvaluationResult(), combined by mergeEvaluationResults(). */
 struct CV_EXPORTS_W_SIMPLE EvaluationReport
 {
-    CV_WRAP EvaluationReport() : accuracy(-1), randomPointing(0), meanObjectFraction(0) {}
+    CV_WRAP EvaluationReport()
+        : accuracy(-1), randomPointing(0), meanObjectFraction(0), datasetSize(0), shardCount(1) {}
     CV_PROP_RW String model;                 //!< model file
-    CV_PROP_RW std::vector<String> images;   //!< the images, in order
+    CV_PROP_RW std::vector<String> images;   //!< the images, in order (of this shard)
     CV_PROP_RW std::vector<int> labels;      //!< ground truth per image (-1 unknown)
     CV_PROP_RW std::vector<int> predictions; //!< predicted class per image
     CV_PROP_RW std::vector<int> targets;     //!< the class explained per image
@@ -101,12 +113,24 @@ struct CV_EXPORTS_W_SIMPLE EvaluationReport
     /** Mean fraction of the image covered by the object: the "mass" of a uniform map (chance level). */
     CV_PROP_RW double meanObjectFraction;
     CV_PROP_RW std::vector<MethodEvaluation> methods;  //!< one entry per evaluated method
+    CV_PROP_RW std::vector<int> imageIndices;          //!< per image: its index in the whole image set
+    CV_PROP_RW std::vector<double> objectFractions;    //!< per image: fraction of the image covered by the object
+    CV_PROP_RW std::vector<double> pointingChances;    //!< per image: chance that a random point hits the object
+    CV_PROP_RW int datasetSize;                        //!< images in the whole set (every shard)
+    CV_PROP_RW String datasetHash;                     //!< fingerprint of the whole image list (shards must agree)
+    /** The settings the results depend on (methods, metrics, their parameters, the preprocessing), as text:
+    results are merged only when their settings are equal. */
+    CV_PROP_RW String settings;
+    CV_PROP_RW int shardCount;                         //!< number of shards of the image set
+    CV_PROP_RW std::vector<int> shards;                //!< shards this result covers (0..shardCount-1 when complete)
 
     /** @brief The methods x metrics table.
     @param format "text" (aligned columns for a terminal), "csv" or "markdown" */
     CV_WRAP String table(const String& format = "text") const;
     //! The entry of a method; raises a cv::Exception when it was not evaluated.
     CV_WRAP MethodEvaluation method(const String& name) const;
+    //! True when every shard of the image set is covered.
+    CV_WRAP bool complete() const;
 };
 
 /** @brief Called after each batch of images with the method, the images done and the total; return false to
@@ -138,6 +162,22 @@ CV_EXPORTS_W EvaluationReport evaluateSaliency(const Ptr<Explainer>& explainer, 
 CV_EXPORTS EvaluationReport evaluateSaliency(const Ptr<Explainer>& explainer, const ModelInfo& model,
                                              const GroundTruthSet& data, const EvaluationParams& params,
                                              const EvaluationProgress& progress);
+
+/** @brief Writes an evaluation result as JSON (whole or not at all): model, settings, image set, shards, the per-image
+values and the table's means. Numbers are written so that they read back bit-exactly (NaN as "nan"). */
+CV_EXPORTS_W void writeEvaluationResult(const String& path, const EvaluationReport& result);
+
+//! Reads a JSON file written by writeEvaluationResult(); raises a cv::Exception saying what is wrong with it.
+CV_EXPORTS_W EvaluationReport readEvaluationResult(const String& path);
+
+/** @brief Combines the results of shards of one evaluation into the result a single run over those shards gives.
+
+The per-image values are put back in image order and the means, accuracy and chance levels are computed from them by
+the code evaluateSaliency() uses, so a complete merge equals the single run bit for bit (save `seconds`, which is the
+sum over the shards, and the shard bookkeeping: a complete merge reports one shard, like a single run). "sanity"
+comes from the shard holding batch 0. The parts must come from the same model, settings and image set, and cover
+different shards. */
+CV_EXPORTS_W EvaluationReport mergeEvaluationResults(const std::vector<EvaluationReport>& parts);
 
 //! @}
 

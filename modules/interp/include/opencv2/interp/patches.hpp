@@ -119,7 +119,8 @@ CV_EXPORTS_W PatchMiningResult readPatchResult(const String& path);
 
 /** @brief Combines the results of shards of one dataset into the result a single run over those shards gives.
 The parts must come from the same model, layers, channels, K, one-per-image setting, preprocessing and dataset,
-and cover different shards. */
+and cover different shards. A complete merge (every shard) reports one shard of one, as a single run does, so its
+JSON file equals the single run's. */
 CV_EXPORTS_W PatchMiningResult mergePatchResults(const std::vector<PatchMiningResult>& parts);
 
 //! Layout of the patch grids.
