@@ -59,6 +59,29 @@ struct ReluLinearNet : NetBuilder
     ReluLinearNet();
 };
 
+/** @brief A user layer type cv::dnn knows nothing about (register it with cv::dnn::LayerFactory under a name of the
+test's own): y = K x, position by position. */
+template<int K>
+class ScaleLayer : public cv::dnn::Layer
+{
+public:
+    explicit ScaleLayer(const cv::dnn::LayerParams& p) { setParamsFrom(p); }
+    static cv::Ptr<cv::dnn::Layer> create(cv::dnn::LayerParams& p) { return cv::makePtr<ScaleLayer>(p); }
+    bool getMemoryShapes(const std::vector<cv::dnn::MatShape>& in, const int, std::vector<cv::dnn::MatShape>& out,
+                         std::vector<cv::dnn::MatShape>&) const CV_OVERRIDE
+    {
+        out = in;
+        return false;
+    }
+    void forward(cv::InputArrayOfArrays in, cv::OutputArrayOfArrays out, cv::OutputArrayOfArrays) CV_OVERRIDE
+    {
+        std::vector<cv::Mat> i, o;
+        in.getMatVector(i);
+        out.getMatVector(o);
+        cv::multiply(i[0], (double)K, o[0]);
+    }
+};
+
 }  // namespace interp_test
 
 #endif

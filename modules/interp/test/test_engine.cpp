@@ -347,25 +347,7 @@ TEST(Interp_Engine, concurrent_conv_deconv_backward_matches_serial)
 }
 
 // A user layer: y = 2 x, registered in cv::dnn by the application.
-class DoubleLayer : public cv::dnn::Layer
-{
-public:
-    explicit DoubleLayer(const LayerParams& p) { setParamsFrom(p); }
-    static cv::Ptr<cv::dnn::Layer> create(LayerParams& p) { return cv::makePtr<DoubleLayer>(p); }
-    bool getMemoryShapes(const std::vector<cv::dnn::MatShape>& in, const int, std::vector<cv::dnn::MatShape>& out,
-                         std::vector<cv::dnn::MatShape>&) const CV_OVERRIDE
-    {
-        out = in;
-        return false;
-    }
-    void forward(cv::InputArrayOfArrays in, cv::OutputArrayOfArrays out, cv::OutputArrayOfArrays) CV_OVERRIDE
-    {
-        std::vector<cv::Mat> i, o;
-        in.getMatVector(i);
-        out.getMatVector(o);
-        cv::multiply(i[0], 2.0, o[0]);
-    }
-};
+typedef interp_test::ScaleLayer<2> DoubleLayer;
 
 class HalveGrad : public cv::interp::LayerBackward
 {

@@ -393,25 +393,7 @@ struct MeanNet : interp_test::NetBuilder
 };
 
 //! A user layer type cv::dnn knows nothing about: y = 3x, position by position.
-class TripleLayer : public cv::dnn::Layer
-{
-public:
-    explicit TripleLayer(const cv::dnn::LayerParams& p) { setParamsFrom(p); }
-    static cv::Ptr<cv::dnn::Layer> create(cv::dnn::LayerParams& p) { return cv::makePtr<TripleLayer>(p); }
-    bool getMemoryShapes(const std::vector<cv::dnn::MatShape>& in, const int, std::vector<cv::dnn::MatShape>& out,
-                         std::vector<cv::dnn::MatShape>&) const CV_OVERRIDE
-    {
-        out = in;
-        return false;
-    }
-    void forward(cv::InputArrayOfArrays in, cv::OutputArrayOfArrays out, cv::OutputArrayOfArrays) CV_OVERRIDE
-    {
-        std::vector<cv::Mat> i, o;
-        in.getMatVector(i);
-        out.getMatVector(o);
-        cv::multiply(i[0], 3.0, o[0]);
-    }
-};
+typedef interp_test::ScaleLayer<3> TripleLayer;
 
 TEST(Interp_Occlusion, a_registered_geometry_reaches_the_incremental_engine)
 {

@@ -135,26 +135,9 @@ TEST(Interp_ReceptiveField, hand_computed_rectangles)
     EXPECT_THROW(rf->rect("no_such_layer", 0, 0), cv::Exception);
 }
 
-// A layer type without geometry: the fallback is the whole input (a superset), flagged, until a rule is registered.
-class ShiftLayer : public cv::dnn::Layer
-{
-public:
-    explicit ShiftLayer(const LayerParams& p) { setParamsFrom(p); }
-    static cv::Ptr<cv::dnn::Layer> create(LayerParams& p) { return cv::makePtr<ShiftLayer>(p); }
-    bool getMemoryShapes(const std::vector<cv::dnn::MatShape>& in, const int, std::vector<cv::dnn::MatShape>& out,
-                         std::vector<cv::dnn::MatShape>&) const CV_OVERRIDE
-    {
-        out = in;
-        return false;
-    }
-    void forward(cv::InputArrayOfArrays in, cv::OutputArrayOfArrays out, cv::OutputArrayOfArrays) CV_OVERRIDE
-    {
-        std::vector<cv::Mat> i, o;
-        in.getMatVector(i);
-        out.getMatVector(o);
-        i[0].copyTo(o[0]);
-    }
-};
+// A layer type without geometry (a copy): the fallback is the whole input (a superset), flagged, until a rule is
+// registered.
+typedef interp_test::ScaleLayer<1> ShiftLayer;
 
 TEST(Interp_ReceptiveField, unknown_layer_types_are_conservative_until_registered)
 {
