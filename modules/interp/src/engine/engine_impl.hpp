@@ -29,6 +29,10 @@ struct Tape::Impl
     const Graph::Impl* graph = nullptr;
 };
 
+/** The outputs (pin 0) of some layers only, for a blob: one cv::dnn forward pass under the explainer's lock, without
+recording a tape (patch mining needs a few layers' values, not every layer's copy). */
+void forwardLayers(const Explainer& explainer, const Mat& blob, const std::vector<int>& layers, std::vector<Mat>& outs);
+
 //! The targets acting on sample n of a batch of N (see Target: one per sample, or each on its `sample`).
 std::vector<const Target*> targetsOf(const std::vector<Target>& targets, int N, int n);
 //! Checks the number of targets for a batch of N and their samples and weights; raises for an empty list.

@@ -15,6 +15,22 @@ const char* const kKeepPrefix = "__interp_keep/";
 //! Builds explainers (the constructor and the implementation are private to Explainer).
 struct ExplainerAccess
 {
+    static void forwardLayers(const Explainer& ex, const Mat& blob, const std::vector<int>& layers, std::vector<Mat>& outs)
+    {
+        ex.impl->checkInput(blob);
+        std::vector<String> names;
+        for (int l : layers)
+            names.push_back(ex.graph().layer(l).name);
+        std::lock_guard<std::mutex> lock(*ex.impl->netMutex);
+        ex.impl->g().normalizeAxes(dnn::shape(blob));
+        ex.impl->net().setInput(blob);
+        std::vector<std::vector<Mat> > all;
+        ex.impl->net().forward(all, names);
+        outs.clear();
+        for (const std::vector<Mat>& o : all)
+            outs.push_back(o.at(0).clone());  // the net's buffers are reused by the next pass
+    }
+
     static Ptr<Explainer> make(const dnn::Net& net, const std::map<const dnn::Layer*, dnn::LayerParams>& captured,
                                const String& model, const String& config)
     {
@@ -25,6 +41,11 @@ struct ExplainerAccess
         return e;
     }
 };
+
+void forwardLayers(const Explainer& explainer, const Mat& blob, const std::vector<int>& layers, std::vector<Mat>& outs)
+{
+    ExplainerAccess::forwardLayers(explainer, blob, layers, outs);
+}
 
 Ptr<Explainer> makeExplainer(const dnn::Net& net, const std::map<const dnn::Layer*, dnn::LayerParams>& captured,
                              const String& model, const String& config)

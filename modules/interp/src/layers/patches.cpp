@@ -4,6 +4,7 @@
 // Maximally activating patches: streams a dataset through the network (a decoder thread fills a bounded queue of
 // preprocessed batches while the network runs) and keeps the top K positions of every chosen channel.
 #include "../precomp.hpp"
+#include "../engine/engine_impl.hpp"
 #include "../engine/names.hpp"
 #include "../io/result_io.hpp"
 
@@ -448,15 +449,16 @@ PatchMiningResult minePatches(const Ptr<Explainer>& explainer, const ModelInfo& 
     int processed = 0;
     {
         Decoder decoder(images, order, prep, B, (size_t)params.prefetch);
+        std::vector<Mat> outs;
         for (;;)
         {
             Batch b = decoder.next();
             if (b.end)
                 break;
-            const Ptr<Tape> tape = explainer->forward(b.blob);
+            forwardLayers(*explainer, b.blob, indices, outs);
             const int count = (int)b.images.size();
             for (size_t l = 0; l < names.size(); l++)
-                accumulate(tape->outputs(indices[l])[0], count, b.images, channels[l], params.onePerImage, tops[l]);
+                accumulate(outs[l], count, b.images, channels[l], params.onePerImage, tops[l]);
             processed += count;
             if (progress)
                 progress(b.consumed, (int)order.size());
