@@ -15,6 +15,14 @@ target_compile_definitions(opencv_interp PRIVATE
     INTERP_SOURCE_DATA_DIR="${INTERP_DATA_DIR}"
     INTERP_INSTALL_DATA_DIR="${CMAKE_INSTALL_FULL_DATADIR}/interp/data")
 set_target_properties(opencv_interp PROPERTIES VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
+# oneDNN computes the backward passes of convolutions (src/rules/onednn_convolution.cpp).
+include(${CMAKE_CURRENT_LIST_DIR}/interp_onednn.cmake)
+if(INTERP_WITH_ONEDNN)
+    interp_find_onednn(REQUIRED)
+    interp_use_onednn(opencv_interp)
+else()
+    message(STATUS "interp: built without oneDNN (INTERP_WITH_ONEDNN=OFF): convolution backward runs on cv::dnn's layers")
+endif()
 
 install(TARGETS opencv_interp LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${INTERP_PUBLIC_HEADERS} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/opencv4/opencv2)

@@ -60,4 +60,4 @@ struct Register
 
 }  // namespace
 
-BENCHMARK_MAIN();
+INTERP_PERF_MAIN()

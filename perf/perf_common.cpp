@@ -2,6 +2,7 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 #include "perf_common.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -61,11 +62,59 @@ int threads()
     return env && *env ? std::atoi(env) : 2;
 }
 
+namespace {
+
+bool g_profile = false;
+std::mutex g_cacheMutex;
+std::map<std::string, cv::Ptr<cv::interp::Explainer> > g_cache;
+
+void printProfile(const std::string& network, const cv::interp::Explainer& ex)
+{
+    const std::vector<cv::interp::LayerTypeTiming> t = ex.profile();
+    double fwd = 0, bwd = 0;
+    for (const cv::interp::LayerTypeTiming& x : t)
+    {
+        fwd += x.forwardMs;
+        bwd += x.backwardMs;
+    }
+    std::printf("\nprofile %s: forward %.0f ms, backward %.0f ms in total\n", network.c_str(), fwd, bwd);
+    std::printf("  %-22s %10s %8s %10s %10s %8s %10s\n", "layer type", "fwd ms", "fwd %", "fwd ms/run",
+                "bwd ms", "bwd %", "bwd ms/run");
+    for (const cv::interp::LayerTypeTiming& x : t)
+        std::printf("  %-22s %10.1f %7.1f%% %10.3f %10.1f %7.1f%% %10.3f\n", x.type.c_str(), x.forwardMs,
+                    fwd > 0 ? 100 * x.forwardMs / fwd : 0.0, x.forwardCalls ? x.forwardMs / x.forwardCalls : 0.0,
+                    x.backwardMs, bwd > 0 ? 100 * x.backwardMs / bwd : 0.0,
+                    x.backwardCalls ? x.backwardMs / x.backwardCalls : 0.0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    std::vector<char*> args;
+    for (int i = 0; i < argc; i++)
+    {
+        if (std::string(argv[i]) == "--profile")
+            g_profile = true;
+        else
+            args.push_back(argv[i]);
+    }
+    int n = (int)args.size();
+    benchmark::Initialize(&n, args.data());
+    if (benchmark::ReportUnrecognizedArguments(n, args.data()))
+        return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    if (g_profile)
+        for (const auto& kv : g_cache)
+            printProfile(kv.first, *kv.second);
+    benchmark::Shutdown();
+    return 0;
+}
+
 cv::Ptr<cv::interp::Explainer> explainer(const std::string& name, benchmark::State& state)
 {
-    static std::mutex m;
-    static std::map<std::string, cv::Ptr<cv::interp::Explainer> > cache;
-    std::lock_guard<std::mutex> lock(m);
+    std::lock_guard<std::mutex> lock(g_cacheMutex);
+    std::map<std::string, cv::Ptr<cv::interp::Explainer> >& cache = g_cache;
     cv::setNumThreads(threads());
     auto it = cache.find(name);
     if (it != cache.end())
@@ -74,6 +123,7 @@ cv::Ptr<cv::interp::Explainer> explainer(const std::string& name, benchmark::Sta
     if (p.empty())
         return cv::Ptr<cv::interp::Explainer>();
     cv::Ptr<cv::interp::Explainer> ex = cv::interp::readNet(p);
+    ex->setProfiling(g_profile);
     cache[name] = ex;
     return ex;
 }

@@ -21,9 +21,16 @@ std::string modelPath(const std::string& name, benchmark::State* state = nullptr
 cv::Mat input(int batch = 1);
 //! Threads for cv::dnn and the engine: $INTERP_PERF_THREADS or 2.
 int threads();
-//! A loaded explainer per network, cached.
+//! A loaded explainer per network, cached (profiling on with --profile).
 cv::Ptr<cv::interp::Explainer> explainer(const std::string& name, benchmark::State& state);
 
+/** The benchmarks' main: Google Benchmark's flags, plus --profile, which prints after the run, per network, the time
+spent per layer type in the forward and backward passes of the cached explainers (Explainer::profile()). */
+int main(int argc, char** argv);
+
 }  // namespace perf
+
+#define INTERP_PERF_MAIN() \
+    int main(int argc, char** argv) { return perf::main(argc, argv); }
 
 #endif

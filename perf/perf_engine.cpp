@@ -94,4 +94,4 @@ struct Register
 
 }  // namespace
 
-BENCHMARK_MAIN();
+INTERP_PERF_MAIN()

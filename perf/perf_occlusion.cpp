@@ -130,4 +130,4 @@ struct Register
 
 }  // namespace
 
-BENCHMARK_MAIN();
+INTERP_PERF_MAIN()

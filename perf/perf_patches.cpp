@@ -220,4 +220,4 @@ struct Register
 
 }  // namespace
 
-BENCHMARK_MAIN();
+INTERP_PERF_MAIN()

@@ -110,4 +110,4 @@ struct Register
 
 }  // namespace
 
-BENCHMARK_MAIN();
+INTERP_PERF_MAIN()

@@ -5,9 +5,9 @@ set -euo pipefail
 # python3-torch, python3-torchvision, python3-onnx: the layer-coverage test (CTest interp_coverage) and the
 # own-model test (interp_cli_own_model) generate their ONNX / Caffe models with them at test time
 # (data/make_coverage.py, data/make_user_models.py). python3-distributed: interp-dask, the Dask front end
-# (CTest interp_dask).
+# (CTest interp_dask). libdnnl-dev: oneDNN, which computes the backward passes of convolutions.
 PACKAGES=(build-essential cmake pkg-config libopencv-dev libboost-program-options-dev
-          googletest libgtest-dev libbenchmark-dev chromium python3-opencv
+          googletest libgtest-dev libbenchmark-dev libdnnl-dev chromium python3-opencv
           python3-torch python3-torchvision python3-onnx python3-distributed)
 
 missing=()

@@ -4,6 +4,7 @@
 #define OPENCV_INTERP_PRECOMP_HPP
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <memory>

@@ -59,6 +59,7 @@ struct RuleCase
     std::vector<int> inputShape;
     std::function<void(NetBuilder&)> build;
     float inputScale;  // input ~ U(-inputScale, inputScale)
+    bool dnnLayers = false;  // computed with cv::dnn's layers (setUseOneDNN(false)) instead of oneDNN
 };
 
 std::ostream& operator<<(std::ostream& os, const RuleCase& c) { return os << c.name; }
@@ -103,6 +104,15 @@ std::vector<RuleCase> ruleCases()
         g.set("num_output", 4); g.set("kernel_size", 2); g.set("stride", 2); g.set("group", 2); g.set("bias_term", false);
         g.blobs.push_back(randn({ 4, 2, 2, 2 }, 0.5f, 10));
         single("deconv_grouped", { 1, 4, 3, 3 }, "Deconvolution", g);
+    }
+    // The convolution rules have two implementations: oneDNN (the default when built with it) and cv::dnn's layers.
+    const size_t convCases = cases.size();
+    for (size_t i = 0; i < convCases; i++)
+    {
+        RuleCase c = cases[i];
+        c.name += "_cv_dnn";
+        c.dnnLayers = true;
+        cases.push_back(c);
     }
     // InnerProduct
     {
@@ -457,6 +467,7 @@ class BackwardRuleFD : public ::testing::TestWithParam<RuleCase> {};
 TEST_P(BackwardRuleFD, matches_central_differences)
 {
     const RuleCase& c = GetParam();
+    interp_test::OneDnnScope implementation(!c.dnnLayers && cv::interp::haveOneDNN());
     NetBuilder b;
     b.net.setInputsNames(std::vector<cv::String>(1, "data"));
     c.build(b);

@@ -52,6 +52,14 @@ struct NetBuilder
     cv::Ptr<cv::interp::Explainer> explainer() const;
 };
 
+//! Sets cv::interp::setUseOneDNN(use) for the scope and restores the previous choice.
+struct OneDnnScope
+{
+    const bool previous;
+    explicit OneDnnScope(bool use) : previous(cv::interp::useOneDNN()) { cv::interp::setUseOneDNN(use); }
+    ~OneDnnScope() { cv::interp::setUseOneDNN(previous); }
+};
+
 //! input (N x 6 x 1 x 1) -> ReLU "relu" -> InnerProduct "fc" with W (3 x 6, no bias): small enough for hand computation.
 struct ReluLinearNet : NetBuilder
 {

@@ -346,6 +346,40 @@ TEST(Interp_Engine, concurrent_conv_deconv_backward_matches_serial)
     }
 }
 
+/* The two implementations of the convolution rules (oneDNN primitives, cv::dnn's layers) give the same gradients on
+   every geometry of ConvDeconvNet, batch 1 and 2, from the same explainer: switching prepares the rules again. */
+TEST(Interp_Engine, onednn_and_dnn_layers_give_the_same_convolution_gradients)
+{
+    if (!cv::interp::haveOneDNN())
+    {
+        EXPECT_FALSE(cv::interp::useOneDNN());
+        EXPECT_THROW(cv::interp::setUseOneDNN(true), cv::Exception);
+        INTERP_TEST_SKIP("built without oneDNN");
+    }
+    EXPECT_TRUE(cv::interp::useOneDNN()) << "oneDNN is the default when the module is built with it";
+    ConvDeconvNet s;
+    cv::Ptr<Explainer> ex = Explainer::create(s.net, s.params);
+    for (int n = 1; n <= 2; n++)
+    {
+        const cv::Mat x = interp_test::randomBlob({ n, 3, 17, 17 }, -1, 1, 40 + n);
+        cv::Mat grads[2];
+        for (int use = 0; use < 2; use++)
+        {
+            const uint64 before = cv::interp::layerRegistryVersion();
+            interp_test::OneDnnScope scope(use == 1);
+            if (use == 0)
+            {
+                EXPECT_NE(cv::interp::layerRegistryVersion(), before) << "switching must re-prepare the rules";
+            }
+            cv::Ptr<cv::interp::Tape> tape = ex->forward(x);
+            cv::interp::Seeds seeds = ex->makeSeeds(tape, std::vector<Target>(n, Target::classScore(1)));
+            ex->backward(tape, seeds, cv::interp::BACKWARD_STANDARD, grads[use]);
+        }
+        ASSERT_GT(cv::norm(grads[0]), 0);
+        EXPECT_LT(interp_test::relL2(grads[1], grads[0]), 1e-5) << "batch " << n;
+    }
+}
+
 // A user layer: y = 2 x, registered in cv::dnn by the application.
 typedef interp_test::ScaleLayer<2> DoubleLayer;
 

@@ -172,6 +172,9 @@ TEST(Interp_Patches, top_k_equals_brute_force)
         }
     }
 
+    // The bookkeeping (ranks, positions, values) is compared bit for bit, so mining runs on the same arithmetic as the
+    // plain cv::dnn reference: cv::dnn's convolutions (oneDNN's agree to float precision, checked just above).
+    interp_test::OneDnnScope dnnLayers(false);
     for (bool onePerImage : { false, true })
     {
         PatchMiningParams p = defaultParams();
@@ -215,7 +218,8 @@ TEST(Interp_Patches, every_value_is_bit_exact)
 {
     // K larger than the number of positions: every activation of conv1 of every image is in the result, and must
     // equal, bit for bit, a plain cv::dnn forward pass of blobs made by Preprocessing::toBlob (the decoder makes
-    // blobs of network-size images itself).
+    // blobs of network-size images itself). Both sides use cv::dnn's convolutions (oneDNN rounds differently).
+    interp_test::OneDnnScope dnnLayers(false);
     const cv::interp::ModelInfo info = referenceAlexnet();
     ImageDir d(5, cv::Size(31, 31), 33);
     const std::vector<cv::String> files = cv::interp::listImages(d.dir);

@@ -171,7 +171,10 @@ void Explainer::backward(const Ptr<Tape>& tape, const Seeds& seeds, int variant,
         std::vector<Mat> inGrads(ins.size());
         try
         {
+            const int64 start = impl->profiling ? getTickCount() : 0;
             plan.ops[variant][i]->backward(ins, t.outputs[i], outGrads, needed, inGrads);
+            if (impl->profiling)
+                impl->addTiming(info.type, (getTickCount() - start) * 1000.0 / getTickFrequency(), false);
         }
         catch (const cv::Exception& e)
         {

@@ -177,6 +177,13 @@ Ptr<Tape> Explainer::forward(InputArray blob_) const
         for (const Mat& m : outs[k])
             t.outputs[gi].push_back(m.clone());
     }
+    if (impl->profiling)
+    {
+        std::vector<double> ticks;  // per layer id 1.. of the last forward pass
+        impl->net().getPerfProfile(ticks);
+        for (size_t k = 0; k < ticks.size(); k++)
+            impl->addTiming(impl->net().getLayer((int)k + 1)->type, ticks[k] * 1000.0 / getTickFrequency(), true);
+    }
     if (!impl->pinsResolved)
     {
         impl->resolvePins(blob, t.outputs);
@@ -184,6 +191,28 @@ Ptr<Tape> Explainer::forward(InputArray blob_) const
     }
     t.plan = impl->planFor(blob, t.outputs);
     return tape;
+}
+
+void Explainer::setProfiling(bool enable) { impl->profiling = enable; }
+
+std::vector<LayerTypeTiming> Explainer::profile() const
+{
+    std::vector<LayerTypeTiming> r;
+    {
+        std::lock_guard<std::mutex> lock(impl->profileMutex);
+        for (const auto& kv : impl->timings)
+            r.push_back(kv.second);
+    }
+    std::stable_sort(r.begin(), r.end(), [](const LayerTypeTiming& a, const LayerTypeTiming& b) {
+        return a.forwardMs + a.backwardMs > b.forwardMs + b.backwardMs;
+    });
+    return r;
+}
+
+void Explainer::resetProfile()
+{
+    std::lock_guard<std::mutex> lock(impl->profileMutex);
+    impl->timings.clear();
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -28,6 +28,19 @@ struct Explainer::Impl
     mutable bool pinsResolved = false;
     mutable bool keepLayersAdded = false;
     String modelFile, configFile;                   // what readNet() loaded (empty for create())
+    std::atomic<bool> profiling{ false };
+    mutable std::mutex profileMutex;
+    mutable std::map<String, LayerTypeTiming> timings;  // per layer type (profile())
+
+    //! Adds `ms` to the forward or backward time of `type` (when profiling).
+    void addTiming(const String& type, double ms, bool forwardPass) const
+    {
+        std::lock_guard<std::mutex> lock(profileMutex);
+        LayerTypeTiming& t = timings[type];
+        t.type = type;
+        (forwardPass ? t.forwardMs : t.backwardMs) += ms;
+        (forwardPass ? t.forwardCalls : t.backwardCalls)++;
+    }
 
     Graph::Impl& g() const { return *graph.impl; }
     dnn::Net& net() const { return graph.impl->net; }

@@ -26,6 +26,8 @@ struct Registry
     std::mutex mutex;
     std::map<String, LayerSpec> specs;
     uint64 version = 1;
+    bool oneDNN = haveOneDNN();  // what the built-in convolution rules compute with (setUseOneDNN)
+    std::map<String, FasterLayer> faster;
 
     Registry()
     {
@@ -36,6 +38,7 @@ struct Registry
         registerBuiltinOcclusion([this](const String& type, const Ptr<OcclusionRule>& rule) {
             specs[type].occlusion = rule;
         });
+        registerBuiltinFasterLayers([this](const String& type, const FasterLayer& make) { faster[type] = make; });
         for (const char* t : kCaptureOnlyTypes)
             specs[t].captureParams = true;
     }
@@ -100,6 +103,41 @@ uint64 layerRegistryVersion()
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
     return r.version;
+}
+
+Ptr<dnn::Layer> fasterLayer(const String& type, const Ptr<dnn::Layer>& built)
+{
+    FasterLayer make;
+    {
+        Registry& r = registry();
+        std::lock_guard<std::mutex> lock(r.mutex);
+        auto it = r.faster.find(type);
+        if (it == r.faster.end())
+            return built;
+        make = it->second;
+    }
+    return make(built);
+}
+
+bool useOneDNN()
+{
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    return r.oneDNN;
+}
+
+void setUseOneDNN(bool flag)
+{
+    if (flag && !haveOneDNN())
+        CV_Error(Error::StsNotImplemented, "setUseOneDNN(true): the interp module was built without oneDNN; install "
+                                           "libdnnl-dev (scripts/setup.sh) and rebuild, or check haveOneDNN() first");
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    if (r.oneDNN != flag)
+    {
+        r.oneDNN = flag;
+        r.version++;  // prepared rules are prepared again with the other implementation
+    }
 }
 
 // ------------------------------------------------------------------------------------- backward rules

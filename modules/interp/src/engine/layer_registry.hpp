@@ -15,6 +15,14 @@ void registerBuiltinGeometry(const std::function<void(const String& type, const 
 //! Incremental-occlusion rules of the built-in types (occlusion_geometry.cpp).
 void registerBuiltinOcclusion(const std::function<void(const String& type, const Ptr<OcclusionRule>& rule)>& add);
 
+/** A layer instance computing the same function as cv::dnn's `built` faster (oneDNN), which readNet() puts in the
+network instead; it may return `built` itself. */
+typedef std::function<Ptr<dnn::Layer>(const Ptr<dnn::Layer>& built)> FasterLayer;
+//! Faster layers of the built-in types (rules/onednn_layer.cpp; none without oneDNN).
+void registerBuiltinFasterLayers(const std::function<void(const String& type, const FasterLayer& make)>& add);
+//! The faster instance of a layer cv::dnn built for `type` (the layer itself when there is none).
+Ptr<dnn::Layer> fasterLayer(const String& type, const Ptr<dnn::Layer>& built);
+
 //! The geometry rule of a type, when its spec has one.
 bool findGeometryRule(const String& type, GeometryRule& rule);
 //! The occlusion rule of a type, when its spec has one.

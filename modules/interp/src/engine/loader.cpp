@@ -8,7 +8,8 @@
 // pops it. The factory mutex is recursive and held while a constructor runs, so a hook can pop itself,
 // call the constructor it shadows (built-in or registered by the application) and push itself back.
 // Hooks exist only during a load; loads through this function are serialised; other threads creating
-// layers meanwhile go through the hooks untouched (nothing is captured for them).
+// layers meanwhile go through the hooks untouched (nothing is captured for them). The layers of the loaded model are
+// replaced by faster equivalents where the registry has one (fasterLayer: oneDNN convolutions).
 #include "../precomp.hpp"
 #include "layer_registry.hpp"
 #include "engine_impl.hpp"
@@ -66,7 +67,10 @@ Ptr<dnn::Layer> hookCall(int slot, dnn::LayerParams& params)
     }
     dnn::LayerFactory::registerLayer(type, self);
     if (layer && t_capture)
+    {
+        layer = fasterLayer(type, layer);
         (*t_capture)[layer.get()] = params;
+    }
     return layer;
 }
 

@@ -3,6 +3,10 @@
 
 // Backward of Convolution and Deconvolution layers (input gradients only).
 //
+// With oneDNN (useOneDNN(), the default when the module is built with it), its primitives compute them: backward data
+// for a convolution, a convolution forward for a deconvolution (onednn_convolution.cpp). Otherwise, or for a geometry
+// oneDNN refuses, cv::dnn's layers do.
+//
 // The input gradient of a convolution is a transposed convolution with the same weights. Three ways:
 //  - stride 1: a plain convolution of dY with the kernels flipped and input/output channels swapped
 //    (pad (K-1)*d - p), run by a standalone cv::dnn Convolution layer, as fast as the forward pass;
@@ -16,6 +20,7 @@
 // layer sits in a small pool of instances (PooledLayer), so concurrent backward passes never wait for each other.
 #include "../precomp.hpp"
 #include "rules.hpp"
+#include "onednn_convolution.hpp"
 
 namespace cv {
 namespace interp {
@@ -319,6 +324,57 @@ private:
     Mat w;
 };
 
+/* dX = op(dY) by a oneDNN primitive prepared for the layer's shapes: Op is onednn::ConvolutionBackwardData for a
+   convolution, onednn::ConvolutionForward (with the deconvolution's weights and geometry) for a deconvolution. */
+template<typename Op>
+class OneDnnBackward : public LayerBackward
+{
+public:
+    OneDnnBackward(const onednn::ConvGeometry& g, const Mat& weights, const MatShape& inputShape)
+        : op(g, weights), dxShape(inputShape) {}
+
+    void backward(const std::vector<Mat>&, const std::vector<Mat>&, const std::vector<Mat>& outputGrads,
+                  const std::vector<bool>& needed, std::vector<Mat>& inputGrads) const CV_OVERRIDE
+    {
+        if (!needed[0])
+            return;
+        const Mat dy = outputGrads[0].isContinuous() ? outputGrads[0] : outputGrads[0].clone();
+        Mat dx = newBlob(dxShape);
+        op.run(dy, dx);
+        inputGrads[0] = dx;
+    }
+
+private:
+    Op op;
+    MatShape dxShape;
+};
+
+/* The oneDNN rule, or an empty pointer (logged) when oneDNN is off or refuses the geometry. `transposed`: the layer is
+   a deconvolution, whose input gradient is the convolution of dY with its weights (input and output swapped). */
+Ptr<LayerBackward> oneDnnRule(const LayerContext& ctx, const ConvGeometry& g, const Mat& weights, bool transposed)
+{
+    if (!useOneDNN())
+        return Ptr<LayerBackward>();
+    onednn::ConvGeometry o;
+    o.N = ctx.inputShapes[0][0]; o.groups = g.groups;
+    o.kh = g.kh; o.kw = g.kw; o.sh = g.sh; o.sw = g.sw; o.dh = g.dh; o.dw = g.dw; o.pt = g.pt; o.pl = g.pl;
+    o.C = transposed ? g.cout : g.cin; o.H = transposed ? g.Ho : g.H; o.W = transposed ? g.Wo : g.W;
+    o.O = transposed ? g.cin : g.cout; o.Ho = transposed ? g.H : g.Ho; o.Wo = transposed ? g.W : g.Wo;
+    try
+    {
+        const Mat w = weights.isContinuous() ? weights : weights.clone();
+        if (transposed)
+            return makePtr<OneDnnBackward<onednn::ConvolutionForward> >(o, w, ctx.inputShapes[0]);
+        return makePtr<OneDnnBackward<onednn::ConvolutionBackwardData> >(o, w, ctx.inputShapes[0]);
+    }
+    catch (const cv::Exception& e)
+    {
+        CV_LOG_INFO(NULL, "interp: layer '" << ctx.info->name << "': cv::dnn's layers compute the input gradient, "
+                          "oneDNN refused: " << e.err);
+        return Ptr<LayerBackward>();
+    }
+}
+
 Ptr<LayerBackward> convolutionRule(const LayerContext& ctx)
 {
     Ptr<dnn::ConvolutionLayer> conv = layerAs<dnn::ConvolutionLayer>(ctx);
@@ -328,6 +384,8 @@ Ptr<LayerBackward> convolutionRule(const LayerContext& ctx)
     const Mat& w = conv->blobs[0];
     if (w.dims != 4 || w.size[0] != g.cout || g.cin % g.groups != 0)
         unsupported(ctx, "weights do not match the input and output shapes");
+    if (Ptr<LayerBackward> fast = oneDnnRule(ctx, g, w, false))
+        return fast;
     const int effH = (g.kh - 1) * g.dh, effW = (g.kw - 1) * g.dw;
     if (g.sh == 1 && g.sw == 1 && g.pt == g.pb && g.pl == g.pr && g.pt <= effH && g.pl <= effW &&
         g.Ho == g.H + g.pt + g.pb - effH && g.Wo == g.W + g.pl + g.pr - effW)
@@ -346,6 +404,8 @@ Ptr<LayerBackward> deconvolutionRule(const LayerContext& ctx)
     if (d->blobs.empty() || ctx.inputShapes.size() != 1)
         unsupported(ctx, "deconvolutions with weights given as an input have no backward rule");
     const ConvGeometry g = convGeometry(ctx, d, ctx.inputShapes.at(0), ctx.outputShapes.at(0), 0);
+    if (Ptr<LayerBackward> fast = oneDnnRule(ctx, g, d->blobs[0], true))
+        return fast;
     const dnn::LayerParams lp = gradientLayerParams(ctx, "Convolution", g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.pb,
                                                     g.pr, g.dh, g.dw, g.cin, g.groups, d->blobs[0].clone());
     return makePtr<LayerOnGradientBackward>(ctx, lp, &dnn::ConvolutionLayer::create, g, g.H, g.W, Rect(),

@@ -29,6 +29,21 @@ CV_EXPORTS_W String variantName(int variant);
 //! Parses a variant name; raises a cv::Exception listing the valid names.
 CV_EXPORTS_W int parseVariant(const String& name);
 
+/** @brief True when the module was built with oneDNN (Debian: libdnnl-dev), the library PyTorch uses for its CPU
+convolutions. The built-in backward rules of Convolution and Deconvolution then compute input gradients with oneDNN's
+primitives (backward data, and forward for deconvolutions), which are about twice as fast as cv::dnn's layers on
+AVX2/AVX-512 machines (doc/performance.md). */
+CV_EXPORTS_W bool haveOneDNN();
+//! True when the built-in convolution rules use oneDNN (the default when haveOneDNN()).
+CV_EXPORTS_W bool useOneDNN();
+/** @brief Chooses between oneDNN and cv::dnn's own layers for the built-in convolution rules, process-wide.
+
+Explainers prepare their rules again at their next backward pass (layerRegistryVersion() changes). Both give the same
+gradients up to float rounding; cv::dnn's layers serve as the fallback and as a cross-check. Raises when `flag` is
+true and the module was built without oneDNN.
+*/
+CV_EXPORTS_W void setUseOneDNN(bool flag);
+
 /** @brief What a backward rule gets to know about its layer when it is prepared.
 
 Rules are prepared once per layer and input shape, right after a forward pass with that shape, while the

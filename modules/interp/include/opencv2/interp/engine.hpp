@@ -44,6 +44,16 @@ public:
 //! Seeds of a backward pass: Graph layer index -> d(objective)/d(output 0 of that layer), full batch shape.
 typedef std::map<int, Mat> Seeds;
 
+/** @brief Wall-clock time an explainer spent in the layers of one type (Explainer::profile()). */
+struct CV_EXPORTS_W_SIMPLE LayerTypeTiming
+{
+    CV_PROP_RW String type;          //!< layer type ("Convolution", ...)
+    CV_PROP_RW double forwardMs = 0;   //!< total time of the type's layers in recording forward passes
+    CV_PROP_RW double backwardMs = 0;  //!< total time of the type's backward rules
+    CV_PROP_RW int forwardCalls = 0;   //!< layer runs counted in forwardMs
+    CV_PROP_RW int backwardCalls = 0;  //!< rule runs counted in backwardMs
+};
+
 /** @brief Gradients of any target of a cv::dnn network: the backward pass cv::dnn lacks.
 
 Make one with cv::interp::readNet() (recommended: captures every layer's parameters) or Explainer::create()
@@ -150,6 +160,15 @@ public:
     cv::interp::readNet() (e.g. to change its weights without touching this one). Raises a cv::Exception for an
     explainer made by create() from an already-loaded network: it has no files to load. */
     CV_WRAP Ptr<Explainer> reload() const;
+
+    /** @brief Starts (or stops) collecting the time spent per layer type in forward() and backward() passes.
+    Forward times are cv::dnn's per-layer timings (cv::dnn::Net::getPerfProfile); backward times are measured
+    around each backward rule. Collection adds a clock read per layer; it is off by default. */
+    CV_WRAP void setProfiling(bool enable);
+    //! The times collected since profiling was enabled or last reset, per layer type, slowest first.
+    CV_WRAP std::vector<LayerTypeTiming> profile() const;
+    //! Clears the collected times.
+    CV_WRAP void resetProfile();
 
     struct Impl;
 
