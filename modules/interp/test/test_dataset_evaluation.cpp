@@ -418,16 +418,31 @@ std::string errorOf(const std::function<void()>& f)
     return "";
 }
 
+//! resnet_fmnist, the first test scenes and parameters that evaluate gradient saliency.
+struct ResnetScenes
+{
+    explicit ResnetScenes(int images)
+        : info(embeddedModel("resnet_fmnist")), ex(readNet(info.model)),
+          s(readGroundTruth(interp_test::dataPath("scenes/test"), "", images))
+    {
+        p.methods = { "gradient" };
+    }
+    const ModelInfo info;
+    const cv::Ptr<Explainer> ex;
+    GroundTruthSet s;
+    EvaluationParams p;
+};
+
 /* Per-image targets: each image is explained by its own class, as the single-image API explains it with that class
    (maps of one image, the metrics applied by hand), also for classes the model does not predict; an empty list is the
    predicted class; shards with these targets merge into the single run, shards with other targets are refused. */
 TEST(Interp_DatasetEvaluation, per_image_targets)
 {
-    const ModelInfo info = embeddedModel("resnet_fmnist");
-    const cv::Ptr<Explainer> ex = readNet(info.model);
-    const GroundTruthSet s = readGroundTruth(interp_test::dataPath("scenes/test"), "", 5);
-    EvaluationParams p;
-    p.methods = { "gradient" };
+    ResnetScenes f(5);
+    const ModelInfo& info = f.info;
+    const cv::Ptr<Explainer>& ex = f.ex;
+    const GroundTruthSet& s = f.s;
+    EvaluationParams& p = f.p;
     p.metrics = { "pointing", "mass", "deletion" };
     p.perturbation.steps = 4;
     p.batchSize = 2;  // targets of images in the second and third batches
@@ -501,9 +516,10 @@ TEST(Interp_DatasetEvaluation, per_image_targets)
 //! targetsFromLabels(): the label where there is one, else the class the image is predicted as.
 TEST(Interp_DatasetEvaluation, targets_from_labels)
 {
-    const ModelInfo info = embeddedModel("resnet_fmnist");
-    const cv::Ptr<Explainer> ex = readNet(info.model);
-    GroundTruthSet s = readGroundTruth(interp_test::dataPath("scenes/test"), "", 5);
+    ResnetScenes f(5);
+    const ModelInfo& info = f.info;
+    const cv::Ptr<Explainer>& ex = f.ex;
+    GroundTruthSet& s = f.s;
     // First lines of data/scenes/test/labels.csv: 1, 3, 4, 9, ...; resnet_fmnist calls scene_002 a 3.
     std::vector<Target> t = targetsFromLabels(ex, info, s, 2);
     ASSERT_EQ(t.size(), 5u);
@@ -538,14 +554,10 @@ TEST(Interp_DatasetEvaluation, targets_from_labels)
 //! Target lists evaluateSaliency() cannot use raise before any image is evaluated, saying what is wrong.
 TEST(Interp_DatasetEvaluation, bad_targets)
 {
-    const ModelInfo info = embeddedModel("resnet_fmnist");
-    const cv::Ptr<Explainer> ex = readNet(info.model);
-    const GroundTruthSet s = readGroundTruth(interp_test::dataPath("scenes/test"), "", 3);
-    EvaluationParams p;
-    p.methods = { "gradient" };
-    p.metrics = { "mass" };
+    ResnetScenes f(3);
+    f.p.metrics = { "mass" };
     auto message = [&](const std::vector<Target>& targets) {
-        return errorOf([&] { evaluateSaliency(ex, info, s, targets, p); });
+        return errorOf([&] { evaluateSaliency(f.ex, f.info, f.s, targets, f.p); });
     };
     const Target c = Target::classScore(1);
     EXPECT_NE(message({ c }).find("1 targets for 3 images: give one target per image"), std::string::npos)
