@@ -45,9 +45,12 @@ grep -q "explaining the ground-truth label$" "$TMP/log" || fail "evaluate --expl
 # --explain-labels: the labels are the explained classes (resnet_fmnist calls scene_002, a 4, a 3); shards explaining
 # the labels merge, a shard explaining the predictions does not merge with them
 E=(evaluate "${M[@]}" --limit 3 --methods gradcam --metrics pointing --batch 2)
-"$BIN" "${E[@]}" --explain-labels --shard 0/2 --json "$TMP/l0.json" > "$TMP/log" 2>&1 || { fail "evaluate shard 0"; cat "$TMP/log"; }
-"$BIN" "${E[@]}" --explain-labels --shard 1/2 --json "$TMP/l1.json" > "$TMP/log" 2>&1 || { fail "evaluate shard 1"; cat "$TMP/log"; }
-"$BIN" "${E[@]}" --shard 1/2 --json "$TMP/p1.json" > "$TMP/log" 2>&1 || { fail "evaluate shard 1, predicted"; cat "$TMP/log"; }
+for run in "l0 --explain-labels --shard 0/2" "l1 --explain-labels --shard 1/2" "p1 --shard 1/2"; do
+    set -- $run
+    out="$1"
+    shift
+    "$BIN" "${E[@]}" "$@" --json "$TMP/$out.json" > "$TMP/log" 2>&1 || { fail "evaluate $*"; cat "$TMP/log"; }
+done
 "$BIN" evaluate-merge "$TMP/l0.json" "$TMP/l1.json" --json "$TMP/l.json" > "$TMP/log" 2>&1 \
     || { fail "evaluate-merge of --explain-labels shards"; cat "$TMP/log"; }
 /usr/bin/python3 - "$TMP/l.json" <<'PY' || fail "evaluate --explain-labels: the labels are not the explained classes"
@@ -59,7 +62,7 @@ PY
 if "$BIN" evaluate-merge "$TMP/l0.json" "$TMP/p1.json" > "$TMP/log" 2>&1; then
     fail "evaluate-merge accepted shards explaining the labels and the predictions"
 fi
-grep -q "settings" "$TMP/log" || { fail "evaluate-merge of other targets: no message about the settings"; cat "$TMP/log"; }
+grep -q "settings" "$TMP/log" || { fail "evaluate-merge of other targets: no word of the settings"; cat "$TMP/log"; }
 # an image without a label is explained by its predicted class, and the header says so
 mkdir -p "$TMP/part/masks"
 cp "$D/scenes/test/scene_000.png" "$D/scenes/test/scene_002.png" "$TMP/part/"
