@@ -41,7 +41,42 @@ grep -q "^| gradient | 4 |" "$TMP/t.md" || fail "evaluate: Markdown row"
 [ -s "$TMP/mask2.png" ] || fail "segment with thresholds: no mask"
 "$BIN" evaluate "${M[@]}" --limit 3 --methods gradcam --metrics pointing,deletion --explain-labels --tolerance 2 \
     --steps 4 --batch 2 > "$TMP/log" 2>&1 || { fail "evaluate with options"; cat "$TMP/log"; }
-grep -q "explaining the ground-truth label" "$TMP/log" || fail "evaluate --explain-labels not reported"
+grep -q "explaining the ground-truth label$" "$TMP/log" || fail "evaluate --explain-labels not reported"
+# --explain-labels: the labels are the explained classes (resnet_fmnist calls scene_002, a 4, a 3); shards explaining
+# the labels merge, a shard explaining the predictions does not merge with them
+E=(evaluate "${M[@]}" --limit 3 --methods gradcam --metrics pointing --batch 2)
+for run in "l0 --explain-labels --shard 0/2" "l1 --explain-labels --shard 1/2" "p1 --shard 1/2"; do
+    set -- $run
+    out="$1"
+    shift
+    "$BIN" "${E[@]}" "$@" --json "$TMP/$out.json" > "$TMP/log" 2>&1 || { fail "evaluate $*"; cat "$TMP/log"; }
+done
+"$BIN" evaluate-merge "$TMP/l0.json" "$TMP/l1.json" --json "$TMP/l.json" > "$TMP/log" 2>&1 \
+    || { fail "evaluate-merge of --explain-labels shards"; cat "$TMP/log"; }
+/usr/bin/python3 - "$TMP/l.json" <<'PY' || fail "evaluate --explain-labels: the labels are not the explained classes"
+import json, sys
+im = json.load(open(sys.argv[1]))["images"]
+assert im["label"] == [1, 3, 4] and im["target"] == im["label"], im
+assert im["prediction"][2] == 3, im
+PY
+if "$BIN" evaluate-merge "$TMP/l0.json" "$TMP/p1.json" > "$TMP/log" 2>&1; then
+    fail "evaluate-merge accepted shards explaining the labels and the predictions"
+fi
+grep -q "settings" "$TMP/log" || { fail "evaluate-merge of other targets: no word of the settings"; cat "$TMP/log"; }
+# an image without a label is explained by its predicted class, and the header says so
+mkdir -p "$TMP/part/masks"
+cp "$D/scenes/test/scene_000.png" "$D/scenes/test/scene_002.png" "$TMP/part/"
+cp "$D/scenes/test/masks/scene_000.png" "$D/scenes/test/masks/scene_002.png" "$TMP/part/masks/"
+printf 'file,label\nscene_000.png,1\n' > "$TMP/part/labels.csv"
+"$BIN" evaluate "${M[@]}" --images "$TMP/part" --methods gradcam --metrics pointing --explain-labels \
+    --json "$TMP/part.json" > "$TMP/log" 2>&1 || { fail "evaluate --explain-labels, one label"; cat "$TMP/log"; }
+grep -q "explaining the ground-truth label (the predicted class of the 1 of 2 images without a label)" "$TMP/log" \
+    || { fail "evaluate --explain-labels: unlabelled images not reported"; cat "$TMP/log"; }
+/usr/bin/python3 - "$TMP/part.json" <<'PY' || fail "evaluate --explain-labels: an unlabelled image's target"
+import json, sys
+im = json.load(open(sys.argv[1]))["images"]
+assert im["label"] == [1, -1] and im["target"] == [1, 3] and im["prediction"][1] == 3, im
+PY
 "$BIN" report "${M[@]}" --images "$D/demo" --eval-images "$D/scenes/test" --eval-masks "$D/scenes/test/masks" \
     --eval-count 3 --sanity-images 0 --patch-images "$D/demo" --layers layer1_relu2 --methods gradient,gradcam \
     --segmentation-method gradient --no-synthesis --no-shortcut --title "small report" --out "$TMP/rep" \

@@ -31,6 +31,7 @@ int runEvaluate(const std::vector<std::string>& args)
     cli::ModelOptions model;
     std::string images, masks, methods = "all", metrics = "all", csv, markdown;
     int limit = 0, threads = 0;
+    bool explainLabels = false;
     ci::EvaluationParams ep;
     cli::po::options_description d("evaluate options");
     model.add(d);
@@ -46,8 +47,9 @@ int runEvaluate(const std::vector<std::string>& args)
         ("metrics", cli::po::value(&metrics)->default_value("all"),
          "comma-separated metrics or 'all': iou, pointing, mass, deletion, insertion, sanity")
         ("limit", cli::po::value(&limit)->default_value(0), "use the first N images only (0: all)")
-        ("explain-labels", cli::po::bool_switch(&ep.explainLabels),
-         "explain the ground-truth label instead of the predicted class")
+        ("explain-labels", cli::po::bool_switch(&explainLabels),
+         "explain the ground-truth label instead of the predicted class (images without a label: their predicted "
+         "class)")
         ("tolerance", cli::po::value(&ep.pointingTolerance)->default_value(0), "pointing game tolerance in pixels")
         ("steps", cli::po::value(&ep.perturbation.steps)->default_value(ep.perturbation.steps),
          "deletion / insertion: pixel chunks (steps + 1 points per curve)")
@@ -88,24 +90,39 @@ int runEvaluate(const std::vector<std::string>& args)
     for (size_t begin = 0, b = 0; begin < data.images.size(); begin += (size_t)ep.batchSize, b++)
         if ((int)(b % (size_t)ep.shardCount) == ep.shardIndex)
             shardImages += std::min(data.images.size() - begin, (size_t)ep.batchSize);
+    // --explain-labels: a class target per image, from labels.csv (every shard makes the whole list)
+    std::vector<ci::Target> targets;
+    int unlabelled = 0;
+    if (explainLabels)
+    {
+        targets = ci::targetsFromLabels(m.explainer, info, data, ep.batchSize);
+        for (size_t i = 0; i < data.images.size(); i++)
+            unlabelled += data.labels.empty() || data.labels[i] < 0;
+    }
     cli::Progress progress("evaluate", nMethods * shardImages, "maps");
     size_t done = 0;
-    const ci::EvaluationReport r = ci::evaluateSaliency(m.explainer, info, data, ep, [&](const cv::String& m, int upTo, int) {
+    const ci::EvaluationProgress onBatch = [&](const cv::String& method, int upTo, int) {
         // Each call reports one method on the images of one batch (batches start at multiples of the batch size).
-        if (m.find("(sanity)") == cv::String::npos)
+        if (method.find("(sanity)") == cv::String::npos)
         {
             done += (size_t)(upTo - (upTo - 1) / ep.batchSize * ep.batchSize);
             progress.update(std::min(done, nMethods * shardImages));
         }
         return true;
-    });
+    };
+    const ci::EvaluationReport r = ci::evaluateSaliency(m.explainer, info, data, targets, ep, onBatch);
     progress.finish();
     std::string what = "model " + info.name + " (" + info.model + "), " + std::to_string(r.images.size()) +
                        " images from " + dir;
     if (ep.shardCount > 1)
         what += cv::format(" (shard %d/%d of %d images)", ep.shardIndex, ep.shardCount, (int)data.images.size());
-    printTable(r, what, std::string(", explaining the ") + (ep.explainLabels ? "ground-truth label" : "predicted class"),
-               csv, markdown);
+    std::string explained = ", explaining the predicted class";
+    if (explainLabels && unlabelled == 0)
+        explained = ", explaining the ground-truth label";
+    else if (explainLabels)
+        explained = cv::format(", explaining the ground-truth label (the predicted class of the %d of %d images "
+                               "without a label)", unlabelled, (int)data.images.size());
+    printTable(r, what, explained, csv, markdown);
     if (!json.empty())
     {
         ci::writeEvaluationResult(json, r);

@@ -6,6 +6,7 @@
 #include "test_precomp.hpp"
 
 #include <cstdio>
+#include <functional>
 #include <numeric>
 #include <fstream>
 #include <sstream>
@@ -78,7 +79,7 @@ TEST(Interp_DatasetEvaluation, ground_truth_bad_inputs)
     const cv::Ptr<Explainer> ex = readNet(info.model);
     try
     {
-        evaluateSaliency(ex, info, s, p);
+        evaluateSaliency(ex, info, s, {}, p);
         ADD_FAILURE() << "a mask of the wrong size was accepted";
     }
     catch (const cv::Exception& e)
@@ -86,12 +87,12 @@ TEST(Interp_DatasetEvaluation, ground_truth_bad_inputs)
         EXPECT_NE(e.err.find("must have its image's size"), std::string::npos) << e.err;
     }
     p.methods = { "gradient++" };
-    EXPECT_THROW(evaluateSaliency(ex, info, s, p), cv::Exception);
+    EXPECT_THROW(evaluateSaliency(ex, info, s, {}, p), cv::Exception);
     p.methods = { "gradient" };
     p.metrics = { "accuracy" };
-    EXPECT_THROW(evaluateSaliency(ex, info, s, p), cv::Exception);
-    EXPECT_THROW(evaluateSaliency(ex, info, GroundTruthSet(), EvaluationParams()), cv::Exception);
-    EXPECT_THROW(evaluateSaliency(cv::Ptr<Explainer>(), info, s, EvaluationParams()), cv::Exception);
+    EXPECT_THROW(evaluateSaliency(ex, info, s, {}, p), cv::Exception);
+    EXPECT_THROW(evaluateSaliency(ex, info, GroundTruthSet()), cv::Exception);
+    EXPECT_THROW(evaluateSaliency(cv::Ptr<Explainer>(), info, s), cv::Exception);
     // A labels.csv without the needed columns is an error, not silently ignored.
     std::ofstream(dir + "/labels.csv") << "name,class\na.png,3\n";
     EXPECT_THROW(readGroundTruth(dir), cv::Exception);
@@ -160,7 +161,7 @@ TEST(Interp_DatasetEvaluation, per_image_scores_match_the_metrics)
     p.methods = { "gradcam" };
     p.metrics = { "pointing", "mass", "iou" };
     p.batchSize = 2;  // crosses batch boundaries
-    const EvaluationReport r = evaluateSaliency(readNet(info.model, info.config), info, s, p);
+    const EvaluationReport r = evaluateSaliency(readNet(info.model, info.config), info, s, {}, p);
     ASSERT_EQ(r.methods.size(), 1u);
     const MethodEvaluation m = r.method("gradcam");
     ASSERT_EQ(m.mass.size(), 5u);
@@ -223,7 +224,7 @@ TEST_P(Interp_DatasetEvaluation_IoU, best_method_reaches_0_6)
     EvaluationParams p;
     p.methods = { "gradient", "input-x-gradient", "guided", "gradcam", "guided-gradcam" };
     p.metrics = { "iou", "pointing" };
-    const EvaluationReport r = evaluateSaliency(readNet(info.model, info.config), info, s, p);
+    const EvaluationReport r = evaluateSaliency(readNet(info.model, info.config), info, s, {}, p);
     std::cout << r.table() << std::flush;
     double best = 0;
     for (const MethodEvaluation& m : r.methods)
@@ -245,8 +246,8 @@ TEST(Interp_DatasetEvaluation, shortcut_twin_looks_at_the_background)
     p.methods = { "gradient", "gradcam" };
     p.metrics = { "mass", "pointing" };
     const ModelInfo cleanInfo = embeddedModel("resnet_fmnist"), twinInfo = embeddedModel("resnet_shortcut");
-    const EvaluationReport clean = evaluateSaliency(readNet(cleanInfo.model), cleanInfo, s, p);
-    const EvaluationReport twin = evaluateSaliency(readNet(twinInfo.model), twinInfo, s, p);
+    const EvaluationReport clean = evaluateSaliency(readNet(cleanInfo.model), cleanInfo, s, {}, p);
+    const EvaluationReport twin = evaluateSaliency(readNet(twinInfo.model), twinInfo, s, {}, p);
     std::cout << "resnet_fmnist:\n" << clean.table() << "resnet_shortcut:\n" << twin.table() << std::flush;
     for (const char* m : { "gradient", "gradcam" })
     {
@@ -330,7 +331,7 @@ TEST(Interp_DatasetEvaluation, merged_shards_equal_single_run)
     p.attribution.smoothGrad.samples = 4;
     p.batchSize = 2;
     p.sanityImages = 3;
-    const EvaluationReport single = evaluateSaliency(ex, info, s, p);
+    const EvaluationReport single = evaluateSaliency(ex, info, s, {}, p);
     EXPECT_TRUE(single.complete());
     EXPECT_FALSE(cvIsNaN(single.method("gradient").sanityCorrelation));
     const std::string path = cv::tempfile(".json");
@@ -352,7 +353,7 @@ TEST(Interp_DatasetEvaluation, merged_shards_equal_single_run)
         EvaluationParams ps = p;
         ps.shardIndex = shard;
         ps.shardCount = 3;
-        const EvaluationReport part = evaluateSaliency(ex, info, s, ps);
+        const EvaluationReport part = evaluateSaliency(ex, info, s, {}, ps);
         EXPECT_FALSE(part.complete());
         // batches of 2: shard 0 holds batches 0 and 3 (images 0, 1, 6, 7), shard 1 batches 1, 4 (2, 3, 8), shard 2 (4, 5)
         const std::vector<int> expected = shard == 0 ? std::vector<int>{ 0, 1, 6, 7 }
@@ -389,18 +390,191 @@ TEST(Interp_DatasetEvaluation, merged_shards_equal_single_run)
     other.shardCount = 3;
     other.shardIndex = 1;
     other.pointingTolerance = 2;
-    EXPECT_THROW(mergeEvaluationResults({ parts[1], evaluateSaliency(ex, info, s, other) }), cv::Exception);
+    EXPECT_THROW(mergeEvaluationResults({ parts[1], evaluateSaliency(ex, info, s, {}, other) }), cv::Exception);
     EvaluationReport otherData = parts[0];
     otherData.datasetHash = "0123456789abcdef";
     EXPECT_THROW(mergeEvaluationResults({ otherData, parts[1] }), cv::Exception);
     EvaluationParams bad = p;
     bad.shardIndex = 3;
     bad.shardCount = 3;
-    EXPECT_THROW(evaluateSaliency(ex, info, s, bad), cv::Exception);
+    EXPECT_THROW(evaluateSaliency(ex, info, s, {}, bad), cv::Exception);
     // a file that is not an evaluation result
     std::ofstream(path.c_str()) << "{\"format\": \"interp-patches\", \"version\": 1}";
     EXPECT_THROW(readEvaluationResult(path), cv::Exception);
     std::remove(path.c_str());
+}
+
+//! The message of the cv::Exception `f` raises ("" when it raises none).
+std::string errorOf(const std::function<void()>& f)
+{
+    try
+    {
+        f();
+    }
+    catch (const cv::Exception& e)
+    {
+        return e.err;
+    }
+    return "";
+}
+
+//! resnet_fmnist, the first test scenes and parameters that evaluate gradient saliency.
+struct ResnetScenes
+{
+    explicit ResnetScenes(int images)
+        : info(embeddedModel("resnet_fmnist")), ex(readNet(info.model)),
+          s(readGroundTruth(interp_test::dataPath("scenes/test"), "", images))
+    {
+        p.methods = { "gradient" };
+    }
+    const ModelInfo info;
+    const cv::Ptr<Explainer> ex;
+    GroundTruthSet s;
+    EvaluationParams p;
+};
+
+/* Per-image targets: each image is explained by its own class, as the single-image API explains it with that class
+   (maps of one image, the metrics applied by hand), also for classes the model does not predict; an empty list is the
+   predicted class; shards with these targets merge into the single run, shards with other targets are refused. */
+TEST(Interp_DatasetEvaluation, per_image_targets)
+{
+    ResnetScenes f(5);
+    const ModelInfo& info = f.info;
+    const cv::Ptr<Explainer>& ex = f.ex;
+    const GroundTruthSet& s = f.s;
+    EvaluationParams& p = f.p;
+    p.metrics = { "pointing", "mass", "deletion" };
+    p.perturbation.steps = 4;
+    p.batchSize = 2;  // targets of images in the second and third batches
+    const EvaluationReport predicted = evaluateSaliency(ex, info, s, {}, p);
+    // a class other than the prediction for every image: explaining the prediction instead would show
+    std::vector<Target> targets;
+    for (int i = 0; i < 5; i++)
+        targets.push_back(Target::classScore((predicted.predictions[i] + 1 + i) % 10));
+    const EvaluationReport r = evaluateSaliency(ex, info, s, targets, p);
+    const MethodEvaluation& m = r.methods[0];
+    ASSERT_EQ(m.deletion.size(), 5u);
+    EXPECT_EQ(r.predictions, predicted.predictions);
+    AttributionParams ap;
+    ap.method = ATTRIBUTION_GRADIENT;
+    for (int i = 0; i < 5; i++)
+    {
+        SCOPED_TRACE(i);
+        EXPECT_EQ(r.targets[i], targets[i].index);
+        EXPECT_NE(r.targets[i], r.predictions[i]);
+        const cv::Mat img = cv::imread(s.images[i]);
+        const cv::Mat mask = cv::imread(s.masks[i], cv::IMREAD_GRAYSCALE);
+        const cv::Mat blob = info.preprocessing.toBlob(std::vector<cv::Mat>{ img });
+        const cv::Mat map = attribute(ex, blob, { targets[i] }, ap).maps[0];
+        const cv::Mat onImage = info.preprocessing.mapToImage(map, img.size());
+        EXPECT_NEAR(m.mass[i], saliencyMassInMask(onImage, mask), 1e-6);
+        EXPECT_EQ(m.pointing[i], pointingGameHit(onImage, mask) ? 1.0 : 0.0);
+        EXPECT_NEAR(m.deletion[i], deletionCurve(ex, blob, targets[i], map, p.perturbation).auc, 1e-5);
+    }
+    // The targets change the result: most images' deletion curves follow another probability than the predicted
+    // class's (0.13 .. 0.16 for the predicted classes; 0.01 .. 0.53 for these).
+    int differ = 0;
+    for (int i = 0; i < 5; i++)
+        differ += std::abs(m.deletion[i] - predicted.methods[0].deletion[i]) > 0.05;
+    EXPECT_GE(differ, 3);
+
+    // Empty targets are the predicted classes; the settings say which.
+    std::vector<Target> ofPredictions;
+    for (int k : predicted.predictions)
+        ofPredictions.push_back(Target::classScore(k));
+    const EvaluationReport explicitly = evaluateSaliency(ex, info, s, ofPredictions, p);
+    EXPECT_EQ(explicitly.methods[0].deletion, predicted.methods[0].deletion);
+    EXPECT_EQ(explicitly.methods[0].mass, predicted.methods[0].mass);
+    EXPECT_EQ(explicitly.targets, predicted.predictions);
+    EXPECT_EQ(predicted.targets, predicted.predictions);
+    EXPECT_NE(predicted.settings.find("targets=predicted"), std::string::npos) << predicted.settings;
+    EXPECT_NE(explicitly.settings, predicted.settings);
+    EXPECT_NE(explicitly.settings, r.settings);
+
+    // Shards with the same targets merge into the single run; a shard with other targets is refused.
+    std::vector<EvaluationReport> parts;
+    for (int shard : { 1, 0 })
+    {
+        EvaluationParams ps = p;
+        ps.shardIndex = shard;
+        ps.shardCount = 2;
+        parts.push_back(evaluateSaliency(ex, info, s, targets, ps));
+    }
+    expectSameEvaluation(mergeEvaluationResults(parts), r, "merge of 2 shards with per-image targets");
+    EvaluationParams second = p;
+    second.shardIndex = 1;
+    second.shardCount = 2;
+    const EvaluationReport ofPredicted = evaluateSaliency(ex, info, s, {}, second);
+    EXPECT_NE(errorOf([&] { mergeEvaluationResults({ parts[1], ofPredicted }); }).find("settings"), std::string::npos);
+    std::vector<Target> changed = targets;
+    changed[2] = Target::classScore((targets[2].index + 1) % 10);  // image 2: batch 1, held by shard 1
+    const EvaluationReport otherTargets = evaluateSaliency(ex, info, s, changed, second);
+    EXPECT_NE(errorOf([&] { mergeEvaluationResults({ parts[1], otherTargets }); }).find("settings"),
+              std::string::npos);
+}
+
+//! targetsFromLabels(): the label where there is one, else the class the image is predicted as.
+TEST(Interp_DatasetEvaluation, targets_from_labels)
+{
+    ResnetScenes f(5);
+    const ModelInfo& info = f.info;
+    const cv::Ptr<Explainer>& ex = f.ex;
+    GroundTruthSet& s = f.s;
+    // First lines of data/scenes/test/labels.csv: 1, 3, 4, 9, ...; resnet_fmnist calls scene_002 a 3.
+    std::vector<Target> t = targetsFromLabels(ex, info, s, 2);
+    ASSERT_EQ(t.size(), 5u);
+    for (int i = 0; i < 5; i++)
+    {
+        EXPECT_EQ(t[i].kind, Target::CLASS);
+        EXPECT_EQ(t[i].index, s.labels[i]);
+    }
+    std::vector<int> single;  // predictions of one image at a time
+    for (int i = 0; i < 5; i++)
+    {
+        const cv::Mat blob = info.preprocessing.toBlob(std::vector<cv::Mat>{ cv::imread(s.images[i]) });
+        single.push_back(predictClasses(ex, blob)[0]);
+    }
+    ASSERT_EQ(single[2], 3);
+    ASSERT_EQ(s.labels[2], 4);
+    s.labels[2] = -1;
+    s.labels[4] = -1;
+    t = targetsFromLabels(ex, info, s, 2);
+    EXPECT_EQ(t[2].index, single[2]);
+    EXPECT_EQ(t[4].index, single[4]);
+    EXPECT_EQ(t[1].index, 3);
+    s.labels.clear();  // no labels: every image gets its prediction
+    t = targetsFromLabels(ex, info, s);
+    for (int i = 0; i < 5; i++)
+        EXPECT_EQ(t[i].index, single[i]);
+    s.labels = { 1, 2 };
+    EXPECT_NE(errorOf([&] { targetsFromLabels(ex, info, s); }).find("5 images but 2 labels"), std::string::npos);
+    EXPECT_THROW(targetsFromLabels(cv::Ptr<Explainer>(), info, s), cv::Exception);
+}
+
+//! Target lists evaluateSaliency() cannot use raise before any image is evaluated, saying what is wrong.
+TEST(Interp_DatasetEvaluation, bad_targets)
+{
+    ResnetScenes f(3);
+    f.p.metrics = { "mass" };
+    auto message = [&](const std::vector<Target>& targets) {
+        return errorOf([&] { evaluateSaliency(f.ex, f.info, f.s, targets, f.p); });
+    };
+    const Target c = Target::classScore(1);
+    EXPECT_NE(message({ c }).find("1 targets for 3 images: give one target per image"), std::string::npos)
+        << message({ c });
+    EXPECT_NE(message({ c, c, c, c }).find("4 targets for 3 images"), std::string::npos);
+    EXPECT_NE(message({ c, Target::channel("conv1", 0), c }).find("image 1"), std::string::npos);
+    EXPECT_NE(message({ c, Target::channel("conv1", 0), c }).find("is not a class score"), std::string::npos);
+    EXPECT_NE(message({ c, c, Target::classLogProbability(1) }).find("is not a class score"), std::string::npos);
+    EXPECT_NE(message({ c, c, c.forSample(0) }).find("names sample 0"), std::string::npos);
+    Target heavy = c;
+    heavy.weight = 2;
+    EXPECT_NE(message({ heavy, c, c }).find("weight other than 1"), std::string::npos);
+    EXPECT_NE(message({ c, Target::classScore(-1), c }).find("numbered from 0"), std::string::npos);
+    EXPECT_NE(message({ c, Target::classScore(1, "no_such_layer"), c }).find("no_such_layer"), std::string::npos);
+    EXPECT_NE(message({ c, Target::classScore(10), c }).find("out of range"), std::string::npos)
+        << message({ c, Target::classScore(10), c });
+    EXPECT_EQ(message({ c, c, c }), "");
 }
 
 }  // namespace

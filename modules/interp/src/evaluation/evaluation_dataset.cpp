@@ -145,23 +145,76 @@ std::vector<String> checkedNames(const std::vector<String>& wanted, const std::v
     return wanted;
 }
 
+//! FNV-1a 64 of bytes, continuing from `h`.
+uint64 fnv1a(const void* data, size_t size, uint64 h = 1469598103934665603ULL)
+{
+    const uchar* p = (const uchar*)data;
+    for (size_t i = 0; i < size; i++)
+    {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
 //! FNV-1a 64 of a matrix's type, shape and bytes (custom noise / baselines in the settings).
 String matFingerprint(const Mat& m)
 {
     if (m.empty())
         return "none";
     const Mat c = m.isContinuous() ? m : m.clone();
-    uint64 h = 1469598103934665603ULL;
-    const uchar* p = c.ptr();
-    for (size_t i = 0; i < c.total() * c.elemSize(); i++)
-    {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
+    const uint64 h = fnv1a(c.ptr(), c.total() * c.elemSize());
     String shape;
     for (int d = 0; d < c.dims; d++)
         shape += cv::format("%s%d", d ? "x" : "", c.size[d]);
     return cv::format("%s:type%d:%016llx", shape.c_str(), c.type(), (unsigned long long)h);
+}
+
+//! "predicted" for no targets, else their count and an FNV-1a 64 of every field of every target, in order.
+String targetsFingerprint(const std::vector<Target>& targets)
+{
+    if (targets.empty())
+        return "predicted";
+    uint64 h = 1469598103934665603ULL;
+    for (const Target& t : targets)
+    {
+        const String fields = cv::format("%d|%d|%d|%d|%d|", t.kind, t.index, t.y, t.x, t.sample) +
+                              json::number(t.weight) + "|" + t.layer + "|" + matFingerprint(t.seed) + "\n";
+        h = fnv1a(fields.data(), fields.size(), h);
+    }
+    return cv::format("per-image:%d:%016llx", (int)targets.size(), (unsigned long long)h);
+}
+
+/* The targets are one plain class score per image: what the report's `targets` column, the deletion / insertion
+   curves (a class score) and the per-image order of shards need. */
+void checkEvaluationTargets(const Explainer& ex, const GroundTruthSet& data, const std::vector<Target>& targets)
+{
+    const int total = (int)data.images.size();
+    if (targets.empty())
+        return;
+    if ((int)targets.size() != total)
+        CV_Error(Error::StsBadSize, cv::format("evaluateSaliency: %d targets for %d images: give one target per image, "
+                                               "in the order of the images (targetsFromLabels() makes them from the "
+                                               "labels), or none to explain the predicted class of every image",
+                                               (int)targets.size(), total));
+    for (int i = 0; i < total; i++)
+    {
+        const Target& t = targets[i];
+        const String which = cv::format("evaluateSaliency: the target of image %d ('", i) + data.images[i] + "', " +
+                             t.describe() + ")";
+        if (t.kind != Target::CLASS)
+            CV_Error(Error::StsBadArg, which + " is not a class score: the metrics explain and follow the score of a "
+                                               "class; give Target::classScore(k)");
+        if (t.sample != -1)
+            CV_Error(Error::StsBadArg, which + cv::format(" names sample %d: the list holds one target per image, in "
+                                                          "image order; leave Target::sample at -1", t.sample));
+        if (t.weight != 1.0)
+            CV_Error(Error::StsBadArg, which + " has a weight other than 1: the deletion and insertion curves follow "
+                                               "the class score itself; leave Target::weight at 1");
+        if (t.index < 0)
+            CV_Error(Error::StsOutOfRange, which + ": classes are numbered from 0");
+        ex.targetLayer(t);  // an unknown layer raises here, before any image is evaluated
+    }
 }
 
 String joined(const std::vector<String>& v)
@@ -173,8 +226,8 @@ String joined(const std::vector<String>& v)
 }
 
 //! Everything the per-image values depend on besides the images: merged results must agree on it.
-String evaluationSettings(const ModelInfo& model, const EvaluationParams& p, const std::vector<String>& methods,
-                          const std::vector<String>& metrics)
+String evaluationSettings(const ModelInfo& model, const std::vector<Target>& targets, const EvaluationParams& p,
+                          const std::vector<String>& methods, const std::vector<String>& metrics)
 {
     const Preprocessing& q = model.preprocessing;
     const AttributionParams& a = p.attribution;
@@ -191,7 +244,7 @@ String evaluationSettings(const ModelInfo& model, const EvaluationParams& p, con
       << " std=" << json::number(q.std[0]) << "," << json::number(q.std[1]) << "," << json::number(q.std[2])
       << " swap_rb=" << q.swapRB << " crop=" << q.crop
       << "; methods=" << joined(methods) << "; metrics=" << joined(metrics)
-      << "; explain_labels=" << p.explainLabels << " tolerance=" << p.pointingTolerance << " batch=" << p.batchSize
+      << "; targets=" << targetsFingerprint(targets) << " tolerance=" << p.pointingTolerance << " batch=" << p.batchSize
       << " sanity_images=" << p.sanityImages << " sanity_seed=" << p.sanitySeed
       << "; reduction=" << a.reduction << " gradcam_layer=" << a.gradCam.layer << " gradcam_relu=" << a.gradCam.relu
       << " gradcam_interpolation=" << a.gradCam.interpolation
@@ -308,13 +361,14 @@ std::vector<String> evaluationMetricNames()
 }
 
 EvaluationReport evaluateSaliency(const Ptr<Explainer>& explainer, const ModelInfo& model, const GroundTruthSet& data,
-                                  const EvaluationParams& params)
+                                  const std::vector<Target>& targets, const EvaluationParams& params)
 {
-    return evaluateSaliency(explainer, model, data, params, EvaluationProgress());
+    return evaluateSaliency(explainer, model, data, targets, params, EvaluationProgress());
 }
 
 EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& model, const GroundTruthSet& data,
-                                  const EvaluationParams& params, const EvaluationProgress& progress)
+                                  const std::vector<Target>& explained, const EvaluationParams& params,
+                                  const EvaluationProgress& progress)
 {
     if (!ex || ex->empty())
         CV_Error(Error::StsNullPtr, "evaluateSaliency: the explainer is empty: load the model with cv::interp::readNet()");
@@ -334,6 +388,7 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
         CV_Error(Error::StsBadArg, cv::format("bad shard %d/%d: the shard index must be 0..%d (shards are numbered from "
                                               "0)", params.shardIndex, params.shardCount,
                                               std::max(params.shardCount - 1, 0)));
+    checkEvaluationTargets(*ex, data, explained);
     const std::vector<String> methods = checkedNames(params.methods, attributionMethodNames(), "saliency method");
     const std::vector<String> metrics = checkedNames(params.metrics, evaluationMetricNames(), "metric");
     const bool doIoU = contains(metrics, "iou"), doPointing = contains(metrics, "pointing"),
@@ -345,7 +400,7 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
     report.model = model.model;
     report.datasetSize = total;
     report.datasetHash = datasetFingerprint(data.images);
-    report.settings = evaluationSettings(model, params, methods, metrics);
+    report.settings = evaluationSettings(model, explained, params, methods, metrics);
     report.shardCount = params.shardCount;
     report.shards = std::vector<int>(1, params.shardIndex);
     const std::vector<int> labels = data.labels.empty() ? std::vector<int>(total, -1) : data.labels;
@@ -378,8 +433,7 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
         for (int i = begin; i < end; i++)
         {
             const int label = labels[i], pred = predicted[i - begin];
-            const int t = params.explainLabels && label >= 0 ? label : pred;
-            targets.push_back(Target::classScore(t));
+            targets.push_back(explained.empty() ? Target::classScore(pred) : explained[i]);
             if (sanityHere && i < params.sanityImages)
             {
                 sanityTargets.push_back(targets.back());
@@ -391,7 +445,7 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
             report.imageIndices.push_back(i);
             report.labels.push_back(label);
             report.predictions.push_back(pred);
-            report.targets.push_back(t);
+            report.targets.push_back(targets.back().index);
             const Mat& mask = batch.masks[i - begin];
             report.objectFractions.push_back((double)countNonZero(mask) / (double)mask.total());
             Mat grown = mask;
@@ -456,6 +510,36 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
         }
     }
     return report;
+}
+
+std::vector<Target> targetsFromLabels(const Ptr<Explainer>& ex, const ModelInfo& model, const GroundTruthSet& data,
+                                      int batchSize)
+{
+    if (!ex || ex->empty())
+        CV_Error(Error::StsNullPtr, "targetsFromLabels: the explainer is empty: load the model with "
+                                    "cv::interp::readNet()");
+    CV_CheckGT(batchSize, 0, "targetsFromLabels: the batch size must be positive (use EvaluationParams::batchSize)");
+    const int total = (int)data.images.size();
+    if (!data.labels.empty() && (int)data.labels.size() != total)
+        CV_Error(Error::StsBadArg, cv::format("targetsFromLabels: %d images but %d labels: give one label per image "
+                                              "(-1 if unknown) or none", total, (int)data.labels.size()));
+    std::vector<Target> targets;
+    for (int begin = 0; begin < total; begin += batchSize)
+    {
+        const int end = std::min(total, begin + batchSize);
+        bool unlabelled = false;
+        for (int i = begin; i < end; i++)
+            unlabelled = unlabelled || data.labels.empty() || data.labels[i] < 0;
+        std::vector<int> predicted;
+        if (unlabelled)  // the batch as evaluateSaliency() reads it, so that its predictions are the same
+            predicted = predictClasses(ex, model.preprocessing.toBlob(loadBatch(data, begin, end).images));
+        for (int i = begin; i < end; i++)
+        {
+            const int label = data.labels.empty() ? -1 : data.labels[i];
+            targets.push_back(Target::classScore(label >= 0 ? label : predicted[i - begin]));
+        }
+    }
+    return targets;
 }
 
 }  // namespace interp

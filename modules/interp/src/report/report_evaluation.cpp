@@ -24,7 +24,8 @@ void computeEvaluation(Context& c)
     ep.perturbation.steps = 16;  // deletion / insertion curves of 17 points: enough for a table, half the cost
     if (c.params.sanityImages == 0)
         ep.metrics = { "iou", "pointing", "mass", "deletion", "insertion" };
-    c.evaluation = evaluateSaliency(c.explainer, c.model, c.evaluationSet, ep);
+    // explaining the predicted classes
+    c.evaluation = evaluateSaliency(c.explainer, c.model, c.evaluationSet, std::vector<Target>(), ep);
 }
 
 void sectionEvaluation(Context& c)
@@ -114,10 +115,10 @@ void sectionShortcut(Context& c)
         ep.methods = { "gradient", "gradcam" };
         ep.metrics = { "pointing", "mass" };
         const Ptr<Explainer> ex = readNet(info.model, info.config);
-        const EvaluationReport onUnbiased = evaluateSaliency(ex, info, ub, ep);
+        const EvaluationReport onUnbiased = evaluateSaliency(ex, info, ub, std::vector<Target>(), ep);
         ep.methods = { "gradient" };
         ep.metrics = { "mass" };
-        const EvaluationReport onBiased = evaluateSaliency(ex, info, bs, ep);
+        const EvaluationReport onBiased = evaluateSaliency(ex, info, bs, std::vector<Target>(), ep);
         const MethodEvaluation g = onUnbiased.method("gradient"), gc = onUnbiased.method("gradcam");
         rows.push_back({ name, fmt(100 * onBiased.accuracy, 1) + "%", fmt(100 * onUnbiased.accuracy, 1) + "%",
                          fmt(g.meanMass), fmt(g.pointingRate), fmt(gc.meanMass), fmt(gc.pointingRate) });

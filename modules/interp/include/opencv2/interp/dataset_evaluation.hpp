@@ -11,6 +11,7 @@
 #include <opencv2/interp/model.hpp>
 #include <opencv2/interp/saliency.hpp>
 #include <opencv2/interp/segmentation.hpp>
+#include <opencv2/interp/target.hpp>
 
 namespace cv {
 namespace interp {
@@ -43,7 +44,7 @@ CV_EXPORTS_W GroundTruthSet readGroundTruth(const String& imagesDir, const Strin
 struct CV_EXPORTS_W_SIMPLE EvaluationParams
 {
     CV_WRAP EvaluationParams()
-        : explainLabels(false), pointingTolerance(0), batchSize(8), sanityImages(4), sanitySeed(0), shardIndex(0),
+        : pointingTolerance(0), batchSize(8), sanityImages(4), sanitySeed(0), shardIndex(0),
           shardCount(1) {}
     /** Methods (attributionMethodNames() names); empty: all of them. */
     CV_PROP_RW std::vector<String> methods;
@@ -53,9 +54,6 @@ struct CV_EXPORTS_W_SIMPLE EvaluationParams
     CV_PROP_RW AttributionParams attribution;    //!< settings of the methods (`method` is set per method)
     CV_PROP_RW SegmentationParams segmentation;  //!< "iou": saliency -> GrabCut thresholds and iterations
     CV_PROP_RW PerturbationParams perturbation;  //!< "deletion", "insertion": steps, baselines, batching
-    /** Explain the ground-truth label (true) or the predicted class (false, the default: an explanation is about
-    what the model decided). Images without a label always use the prediction. */
-    CV_PROP_RW bool explainLabels;
     CV_PROP_RW int pointingTolerance;  //!< "pointing": a hit within this many pixels of the mask counts
     CV_PROP_RW int batchSize;          //!< images per call of a method
     CV_PROP_RW int sanityImages;       //!< "sanity": images used by the randomisation check (the first ones)
@@ -105,7 +103,7 @@ struct CV_EXPORTS_W_SIMPLE EvaluationReport
     CV_PROP_RW std::vector<String> images;   //!< the images, in order (of this shard)
     CV_PROP_RW std::vector<int> labels;      //!< ground truth per image (-1 unknown)
     CV_PROP_RW std::vector<int> predictions; //!< predicted class per image
-    CV_PROP_RW std::vector<int> targets;     //!< the class explained per image
+    CV_PROP_RW std::vector<int> targets;     //!< the class explained per image (the index of its Target)
     CV_PROP_RW double accuracy;              //!< over the labelled images; -1 without labels
     /** Pointing-game rate of a point drawn uniformly at random (mean object area fraction, dilated by the
     tolerance): the chance level of "pointing". */
@@ -118,8 +116,9 @@ struct CV_EXPORTS_W_SIMPLE EvaluationReport
     CV_PROP_RW std::vector<double> pointingChances;    //!< per image: chance that a random point hits the object
     CV_PROP_RW int datasetSize;                        //!< images in the whole set (every shard)
     CV_PROP_RW String datasetHash;                     //!< fingerprint of the whole image list (shards must agree)
-    /** The settings the results depend on (methods, metrics, their parameters, the preprocessing), as text:
-    results are merged only when their settings are equal. */
+    /** The settings the results depend on (methods, metrics, their parameters, the preprocessing, the targets:
+    "predicted" or a fingerprint of the per-image list), as text: results are merged only when their settings are
+    equal. */
     CV_PROP_RW String settings;
     CV_PROP_RW int shardCount;                         //!< number of shards of the image set
     CV_PROP_RW std::vector<int> shards;                //!< shards this result covers (0..shardCount-1 when complete)
@@ -139,29 +138,52 @@ typedef std::function<bool(const String& method, int done, int total)> Evaluatio
 
 /** @brief Measures how faithful saliency maps are on images with ground-truth object masks.
 
-For every method and image: the map of the explained class (the predicted class unless `explainLabels`), then
+For every method and image: the map of the image's target (its predicted class when `targets` is empty), then
 - "iou": segmentFromSaliency() on the original image and maskIoU() with the object mask (the lecture's
   saliency -> GrabCut segmentation, scored);
 - "pointing": pointingGameHit() (Zhang et al. 2018);
 - "mass": saliencyMassInMask();
-- "deletion", "insertion": deletionCurve() / insertionCurve() AUC (Petsiuk et al. 2018), batched;
+- "deletion", "insertion": deletionCurve() / insertionCurve() AUC (Petsiuk et al. 2018) of the target's class, batched;
 - "sanity": cascadingRandomization() on the first `sanityImages` images (Adebayo et al. 2018; gradient methods
   only).
 Maps are computed at the network input and carried back onto the original image with Preprocessing::mapToImage().
+The targets are part of EvaluationReport::settings, so shards explaining different targets are not merged.
 @param explainer the network (cv::interp::readNet())
 @param model its preprocessing and name (e.g. embeddedModel() or modelInfoFor())
 @param data images, masks and labels (e.g. readGroundTruth())
+@param targets what to explain: empty (the default) explains the class each image is predicted as (an explanation is
+       about what the model decided); otherwise one class target (Target::classScore(), on any layer of class scores)
+       per image of `data`, in image order, e.g. targetsFromLabels() to explain the ground-truth labels. Every shard
+       (EvaluationParams::shardIndex) gets the whole list. A list of another length, or a target that is not a plain
+       class score (another kind, a `sample`, a weight other than 1), raises a cv::Exception.
 @param params methods, metrics and their settings
 @param progress optional callback
 @cite zhang2018topdown @cite petsiuk2018rise @cite adebayo2018sanity @cite rother2004grabcut
 */
 CV_EXPORTS_W EvaluationReport evaluateSaliency(const Ptr<Explainer>& explainer, const ModelInfo& model,
                                                const GroundTruthSet& data,
+                                               const std::vector<Target>& targets = std::vector<Target>(),
                                                const EvaluationParams& params = EvaluationParams());
 /** @overload */
 CV_EXPORTS EvaluationReport evaluateSaliency(const Ptr<Explainer>& explainer, const ModelInfo& model,
-                                             const GroundTruthSet& data, const EvaluationParams& params,
-                                             const EvaluationProgress& progress);
+                                             const GroundTruthSet& data, const std::vector<Target>& targets,
+                                             const EvaluationParams& params, const EvaluationProgress& progress);
+
+/** @brief The targets of evaluateSaliency() that explain the ground-truth labels: Target::classScore(label) for each
+image of `data` with a label, and for an image whose label is unknown (-1, or no labels at all) the class it is
+predicted as, so that every image is explained and the labelled ones by their label.
+
+Only the batches holding an unlabelled image are classified (`batchSize` consecutive images counted from the first,
+read and preprocessed as evaluateSaliency() does): with the same batch size as EvaluationParams::batchSize, the target
+of an unlabelled image is exactly the prediction evaluateSaliency() reports for it (cv::dnn's scores can differ in the
+last bit between batch shapes). A sharded evaluation computes the whole list in every shard.
+@param explainer the network
+@param model its preprocessing
+@param data images and labels (e.g. readGroundTruth())
+@param batchSize images per forward pass (use EvaluationParams::batchSize)
+*/
+CV_EXPORTS_W std::vector<Target> targetsFromLabels(const Ptr<Explainer>& explainer, const ModelInfo& model,
+                                                   const GroundTruthSet& data, int batchSize = 8);
 
 /** @brief Writes an evaluation result as JSON (whole or not at all): model, settings, image set, shards, the per-image
 values and the table's means. Numbers are written so that they read back bit-exactly (NaN as "nan"). */

@@ -154,8 +154,13 @@ class InterpMethodsTest(unittest.TestCase):
         ep = cv.interp.EvaluationParams()
         ep.methods = ["gradcam"]
         ep.metrics = ["iou", "pointing", "mass"]
-        r = cv.interp.evaluateSaliency(self.ex, self.info, data, ep)
+        r = cv.interp.evaluateSaliency(self.ex, self.info, data, [], ep)  # []: the predicted classes
         self.assertTrue(r.table("csv").startswith("method,images,grabcut_iou"))
+        self.assertEqual(list(r.targets), list(r.predictions))
+        targets = cv.interp.targetsFromLabels(self.ex, self.info, data, ep.batchSize)
+        self.assertEqual([t.index for t in targets], list(data.labels))
+        self.assertEqual(list(cv.interp.evaluateSaliency(self.ex, self.info, data, targets, ep).targets),
+                         list(data.labels))
         m = r.method("gradcam")
         self.assertEqual(len(m.iou), 4)
         self.assertGreater(m.meanIoU, 0.3)
