@@ -5,7 +5,7 @@
 #     bash perf/dask_throughput.sh BUILD/bin MODEL.onnx LAYER [IMAGES] [REPEATS]
 # e.g. MODEL = build/perf-models/resnet18.onnx of perf/make_models.py, LAYER = /layer4/layer4.1/relu_1/Relu,
 # IMAGES = 400 (default), REPEATS = 3 (default). The configurations (CONFIGS, default "single dask-1x1 dask-1
-# dask-2 dask-4": one interp process; dask-W = W LocalCluster workers with the default 4 shards per worker; dask-WxK
+# dask-2 dask-4": one interp process; dask-W = W LocalCluster workers with interp-dask's default shards (1 per worker for 400 images); dask-WxK
 # = W workers, K shards) run interleaved, then again, so that load from other processes on a shared machine
 # spreads over all of them; the summary gives the best and the median of the
 # repeats. Every run's JSON must equal the single run's byte for byte. `shards` is interp-dask's own figure: the
@@ -23,7 +23,25 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 /usr/bin/python3 "$HERE/../test/dask_dataset.py" "$HERE/../data/scenes/test" "$WORK/images" "$IMAGES"
 P=(--model "$MODEL" --images "$WORK/images" --layer "$LAYER" --top 9)
-# dask-W: W workers, the default 4 shards per worker; dask-WxK: W workers, K shards. CONFIGS="..." overrides.
+# cputime FILE CMD...: runs CMD and writes the user + system seconds of CMD and of every process under it to FILE.
+# (/usr/bin/time misses interp-dask's workers: they are children of multiprocessing's forkserver, which nobody
+# waits for; as a child subreaper this waits for the orphans too, so their CPU time is counted.)
+cat > "$WORK/cputime" <<'PY'
+#!/usr/bin/python3
+import ctypes, os, resource, subprocess, sys
+ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+code = subprocess.call(sys.argv[2:])
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write("%.2f\n" % (r.ru_utime + r.ru_stime))
+sys.exit(code)
+PY
+chmod +x "$WORK/cputime"
+# dask-W: W workers, interp-dask's default shards; dask-WxK: W workers, K shards. CONFIGS="..." overrides.
 read -r -a CONFIGS <<< "${CONFIGS:-single dask-1x1 dask-1 dask-2 dask-4}"
 : > "$WORK/runs"
 run() {  # config: runs it once, appends "config seconds shard-seconds load" to $WORK/runs
@@ -33,11 +51,15 @@ run() {  # config: runs it once, appends "config seconds shard-seconds load" to 
         dask-*x*) w="${c#dask-}"; cmd=("$BIN/interp-dask" patches --workers "${w%x*}" --shards "${w#*x}" "${P[@]}") ;;
         dask-*) cmd=("$BIN/interp-dask" patches --workers "${c#dask-}" "${P[@]}") ;;
     esac
+    # Every run starts after the same pause: on this VM a process that allocates its memory right after another
+    # one freed a lot runs up to 40% faster than one started after a few idle seconds (doc/performance.md), so
+    # back-to-back runs would favour whichever configuration comes first after a heavy one.
+    sleep "${PAUSE:-5}"
     load=$(cut -d' ' -f1 /proc/loadavg)
     t0=$(date +%s.%N)
-    /usr/bin/time -f "%U %S" -o "$WORK/cpu" "${cmd[@]}" --json "$WORK/$c.json" > "$WORK/log" 2> "$WORK/err" \
+    "$WORK/cputime" "$WORK/cpu" "${cmd[@]}" --json "$WORK/$c.json" > "$WORK/log" 2> "$WORK/err" \
         || { cat "$WORK/err"; exit 1; }
-    cpu=$(awk '{ print $1 + $2 }' "$WORK/cpu")
+    cpu=$(cat "$WORK/cpu")
     t1=$(date +%s.%N)
     shards=$(sed -n 's/.* images in \([0-9.]*\) s on .*/\1/p' "$WORK/err" | tail -1)
     if [ "$c" != single ]; then

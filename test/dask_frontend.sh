@@ -51,9 +51,28 @@ P=(--images "$S" --layer relu3 --layer relu5 --top 6)
 dask patches --workers 2 "${P[@]}" --json "$WORK/dask.json" > "$WORK/dask.log" 2> "$WORK/dask.err" \
     || { fail "interp-dask patches exited non-zero"; cat "$WORK/dask.err"; }
 cmp -s "$WORK/single.json" "$WORK/dask.json" || fail "interp-dask patches: JSON differs from the single run"
-grep -q "in 8 shards on 2 worker(s)" "$WORK/dask.err" || fail "interp-dask: default shards (4 per worker) not used"
-grep -q "8/8 shards done, 200 images, .* images/s" "$WORK/dask.err" || fail "interp-dask: no progress on stderr"
+grep -q "in 2 shards on 2 worker(s)" "$WORK/dask.err" || fail "interp-dask: default shards (200 images: 1 per worker) not used"
+grep -q "2/2 shards done, 200 images, .* images/s" "$WORK/dask.err" || fail "interp-dask: no progress on stderr"
 grep -q "every shard (the single-run result), 200 images" "$WORK/dask.log" || fail "interp-dask: merge summary"
+# The default --shards follows the image count: shards of >= 1,000 images, 1 to 4 per worker. The count is
+# interp-dask's own listing (a folder without its masks/, a list file without comments and blank lines), checked
+# against what interp processed (200 scenes) and a list file written here.
+seq -f "img_%05g.png" 1 9000 > "$WORK/list9000.txt"
+printf '# a comment\n\na.png\nb.png \n' > "$WORK/list2.txt"
+$PY - "$BIN/interp-dask" "$S" "$WORK" <<'PY' || fail "interp-dask: image count or default shards"
+import importlib.machinery, importlib.util, sys
+loader = importlib.machinery.SourceFileLoader("interp_dask", sys.argv[1])
+m = importlib.util.module_from_spec(importlib.util.spec_from_loader("interp_dask", loader))
+loader.exec_module(m)
+scenes, work = sys.argv[2], sys.argv[3]
+assert m.count_images("patches", ["--images", scenes, "--layer", "relu5"]) == 200
+assert m.count_images("evaluate", ["--limit", "12", "--images=" + scenes]) == 12
+assert m.count_images("patches", ["--images", work + "/list9000.txt"]) == 9000
+assert m.count_images("patches", ["--images", work + "/list2.txt"]) == 2
+assert m.count_images("patches", ["--images", work + "/missing"]) is None
+assert [m.default_shards(n, 2) for n in (200, 2500, 9000, None)] == [2, 3, 8, 8]
+assert [m.default_shards(n, 1) for n in (400, 1500, 100000)] == [1, 2, 4]
+PY
 
 E=(--limit 12 --batch 4 --methods gradient,gradcam,smoothgrad --metrics pointing,mass,deletion,sanity --steps 4)
 "$BIN/interp" evaluate "${E[@]}" --json "$WORK/eval-single.json" --csv "$WORK/eval-single.csv" \

@@ -89,6 +89,36 @@ def _shard_environment():
     return env
 
 
+# The LocalCluster's configuration. Its workers only wait for interp processes, which need the cores: Dask's
+# defaults wake every scheduler, nanny and worker 50 to 100 times a second (the event-loop tick every 20 ms, the
+# worker's statistical profiler every 10 ms, memory and system monitors, work stealing), about 400 wake-ups/s and
+# 5% of a core for 1 worker; with these settings 11 wake-ups/s and 1%. The workers are forked from a forkserver
+# (started at once, see start_forkserver) instead of spawned as fresh Python processes.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.multiprocessing-method": "forkserver",
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.scheduler.work-stealing-interval": "1s",
+}
+
+
+def start_forkserver():
+    """Starts multiprocessing's forkserver, preloaded with distributed, before this process imports distributed, so
+    that both imports (~0.45 s each) run at the same time on two cores; the LocalCluster's worker processes are then
+    forked from the single-threaded server in a few ms each instead of each starting Python and importing
+    distributed again ('spawn', Dask's default), and they inherit the environment from before the nanny adds its
+    pre-spawn variables. Falls back to Dask's default when the forkserver cannot start."""
+    try:
+        import multiprocessing
+        import multiprocessing.forkserver
+        multiprocessing.set_forkserver_preload(["distributed"])
+        multiprocessing.forkserver.ensure_running()
+    except Exception:
+        LOCAL_CLUSTER_CONFIG.pop("distributed.worker.multiprocessing-method", None)
+
+
 def run_shard(interp, command, args, index, count, threads, cwd):
     """Runs on a Dask worker: one shard through the interp CLI; returns its JSON result and what it printed."""
     work = tempfile.mkdtemp(prefix="interp-dask-shard-")
@@ -167,6 +197,54 @@ def find_interp(given):
     if os.path.isfile(beside) and os.access(beside, os.X_OK):
         return beside
     return shutil.which("interp") or "interp"
+
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pnm")
+
+# Default shards hold at least this many images (up to 4 shards per worker): each shard pays one interp start (model
+# load and first batch, ~2.5 s for ResNet-18 on 2 cores, i.e. ~50 images of a one-thread worker), so a shard of 1,000
+# images or more keeps that cost at a few percent.
+SHARD_IMAGES = 1000
+
+
+def count_images(command, args):
+    """The number of images the job covers, as interp lists them (cv::interp::listImages: a folder searched
+    recursively for image files, without its masks/ folder, or a list file of one path per line, '#' comments);
+    None when it cannot be told here (no --images, or a path this machine does not see)."""
+    _, taken = split_options(args, ["--images", "--masks", "--limit"])
+    values = dict(taken)
+    images = values.get("--images")
+    if not images:
+        return None
+    try:
+        if os.path.isdir(images):
+            masks = [os.path.join(os.path.normpath(images), "masks")]
+            if "--masks" in values:
+                masks.append(os.path.normpath(values["--masks"]))
+            count = 0
+            for root, dirs, files in os.walk(images):
+                if os.path.normpath(root) in masks:
+                    dirs[:] = []
+                    continue
+                count += sum(1 for f in files if f.lower().endswith(IMAGE_EXTENSIONS))
+        elif os.path.isfile(images):
+            with open(images, encoding="utf-8", errors="replace") as f:
+                count = sum(1 for line in f if line.rstrip("\r\n ") and not line.startswith("#"))
+        else:
+            return None
+        limit = int(values.get("--limit", 0))
+    except (OSError, ValueError):
+        return None
+    return min(count, limit) if command == "evaluate" and limit > 0 else count
+
+
+def default_shards(images, workers):
+    """--shards when not given: shards of at least SHARD_IMAGES images, at least one and at most 4 per worker (a
+    few per worker let fast workers take more and bound the work a retry repeats); 4 per worker when the image count
+    is unknown."""
+    if images is None:
+        return 4 * workers
+    return min(4 * workers, max(workers, -(-images // SHARD_IMAGES)))
 
 
 def shard_images(command, result):
@@ -260,6 +338,8 @@ def main(argv):
                          "give --interp PATH\n" % interp)
         return 1
 
+    if not opts.scheduler:
+        start_forkserver()
     import dask
     from distributed import Client, LocalCluster, as_completed
     from distributed.scheduler import KilledWorker
@@ -267,6 +347,14 @@ def main(argv):
     # A shard whose worker dies is rescheduled this many times (the scheduler's allowed-failures; for --scheduler,
     # set distributed.scheduler.allowed-failures in its configuration).
     dask.config.set({"distributed.scheduler.allowed-failures": opts.retries})
+    if not opts.scheduler:
+        dask.config.set(LOCAL_CLUSTER_CONFIG)
+        try:  # the forkserver runs already: keep Dask from importing numpy & co. here only to preload them in it
+            import distributed.utils
+            if hasattr(distributed.utils, "_forkserver_preload_set"):
+                distributed.utils._forkserver_preload_set = True
+        except ImportError:
+            pass
     cluster = None
     threads = int(threads_opt[-1][1]) if threads_opt else 0
     try:
@@ -288,7 +376,7 @@ def main(argv):
         if cluster is not None:
             cluster.close()
         return 1
-    shards = opts.shards or 4 * workers
+    shards = opts.shards or default_shards(count_images(command, rest), workers)
     sys.stderr.write("interp-dask: %s in %d shards on %d worker(s) (%s)\n"
                      % (command, shards, workers, opts.scheduler or "LocalCluster"))
     tmp = tempfile.mkdtemp(prefix="interp-dask-")
@@ -325,7 +413,7 @@ def main(argv):
         for name, value in merge_args:
             merge += [name, value]
         sys.stdout.flush()
-        return subprocess.call(merge)
+        return subprocess.call(merge, env=_shard_environment())
     except KeyboardInterrupt:
         sys.stderr.write("interp-dask: interrupted\n")
         return 130
