@@ -92,13 +92,19 @@ void printProfile(const std::string& network, const cv::interp::Explainer& ex)
 int main(int argc, char** argv)
 {
     std::vector<char*> args;
+    bool separatePools = false;
     for (int i = 0; i < argc; i++)
     {
         if (std::string(argv[i]) == "--profile")
             g_profile = true;
+        else if (std::string(argv[i]) == "--separate-pools")
+            separatePools = true;
         else
             args.push_back(argv[i]);
     }
+    // OpenCV's loops on oneDNN's OpenMP threads, as the interp tool runs; --separate-pools keeps OpenCV's own pool
+    if (!separatePools)
+        cv::interp::useOneDNNThreadPool();
     int n = (int)args.size();
     benchmark::Initialize(&n, args.data());
     if (benchmark::ReportUnrecognizedArguments(n, args.data()))

@@ -25,7 +25,8 @@ int threads();
 cv::Ptr<cv::interp::Explainer> explainer(const std::string& name, benchmark::State& state);
 
 /** The benchmarks' main: Google Benchmark's flags, plus --profile, which prints after the run, per network, the time
-spent per layer type in the forward and backward passes of the cached explainers (Explainer::profile()). */
+spent per layer type in the forward and backward passes of the cached explainers (Explainer::profile()), and
+--separate-pools, which keeps OpenCV's own thread pool instead of cv::interp::useOneDNNThreadPool(). */
 int main(int argc, char** argv);
 
 }  // namespace perf

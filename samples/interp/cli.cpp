@@ -386,7 +386,8 @@ void bench(const std::string& method, int runs, const std::function<void()>& fn)
     std::sort(ms.begin(), ms.end());
     const double median = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
     std::cout << "bench: method=" << method << " runs=" << runs << " median_ms=" << std::fixed << std::setprecision(3)
-              << median << std::endl;
+              << median << " threads=" << cv::getNumThreads()
+              << " convolutions=" << (cv::interp::useOneDNN() ? "oneDNN" : "cv::dnn") << std::endl;
 }
 
 cv::Mat tileHorizontally(const std::vector<cv::Mat>& images)

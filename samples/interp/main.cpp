@@ -23,6 +23,7 @@ static void usage(std::ostream& os)
 int main(int argc, char** argv)
 {
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_WARNING);
+    cv::interp::useOneDNNThreadPool();  // one thread pool for OpenCV and oneDNN (no-op without oneDNN)
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help")
     {
         usage(argc < 2 ? std::cerr : std::cout);

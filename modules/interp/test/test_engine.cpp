@@ -200,6 +200,41 @@ TEST(Interp_Engine, batch_equals_samples_one_by_one)
     }
 }
 
+TEST(Interp_Engine, gradients_held_by_the_caller_survive_later_passes)
+{
+    // Backward passes reuse released gradient buffers, and residual additions share one gradient between their inputs:
+    // a gradient the caller holds must never be written by a later pass, and repeating a pass gives the same bits.
+    cv::Ptr<Explainer> ex = cv::interp::readNet(interp_test::dataPath("models/resnet_fmnist.onnx"));
+    cv::Mat x = interp_test::randomBlob({ 2, 3, 112, 112 }, -1, 1, 9);
+    cv::Ptr<cv::interp::Tape> tape = ex->forward(x);
+    std::vector<cv::Mat> held, copies;
+    for (int k = 0; k < 4; k++)
+    {
+        cv::Mat g;
+        std::vector<cv::Mat> layerGrads;
+        ex->backward(tape, std::vector<Target>(1, Target::classScore(k)), cv::interp::BACKWARD_STANDARD,
+                     { "layer2_add" }, g, layerGrads);
+        ASSERT_EQ(layerGrads.size(), 1u);
+        held.push_back(g);
+        held.push_back(layerGrads[0]);
+    }
+    for (const cv::Mat& m : held)
+    {
+        ASSERT_GT(cv::norm(m, cv::NORM_INF), 0);
+        copies.push_back(m.clone());
+    }
+    for (int k = 0; k < 4; k++)
+        for (int variant = 0; variant < 3; variant++)
+            ex->gradient(x, std::vector<Target>(1, Target::classScore(9 - k)), variant);
+    for (size_t i = 0; i < held.size(); i++)
+        EXPECT_EQ(cv::norm(held[i], copies[i], cv::NORM_INF), 0) << "gradient " << i << " was overwritten";
+    for (int k = 0; k < 4; k++)
+    {
+        cv::Mat g = ex->gradient(x, std::vector<Target>(1, Target::classScore(k)));
+        EXPECT_EQ(cv::norm(g, copies[2 * k], cv::NORM_INF), 0) << "class " << k << ": a repeated pass differs";
+    }
+}
+
 TEST(Interp_Engine, layer_gradients_on_request)
 {
     SmallConvNet s;

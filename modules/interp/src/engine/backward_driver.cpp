@@ -4,6 +4,7 @@
 // The backward driver: checks that every layer between the input and the targets has a rule, then runs the rules in
 // reverse topological order from the seeds.
 #include "explainer_impl.hpp"
+#include "gradient_buffers.hpp"
 
 namespace cv {
 namespace interp {
@@ -128,7 +129,7 @@ void Explainer::backward(const Ptr<Tape>& tape, const Seeds& seeds, int variant,
             buf += g;
         else
         {
-            Mat sum;
+            Mat sum = newGradient(buf.dims, buf.size.p);
             cv::add(buf, g, sum);
             buf = sum;
             own = true;
@@ -159,7 +160,7 @@ void Explainer::backward(const Ptr<Tape>& tape, const Seeds& seeds, int variant,
             continue;
         for (size_t p = 0; p < outGrads.size(); p++)
             if (outGrads[p].empty())
-                outGrads[p] = Mat::zeros(t.outputs[i][p].dims, t.outputs[i][p].size.p, CV_32F);
+                outGrads[p] = zeroGradient(t.outputs[i][p].dims, t.outputs[i][p].size.p);
         const LayerInfo& info = G.layers[i];
         std::vector<Mat> ins;
         std::vector<bool> needed;

@@ -21,12 +21,24 @@ const char* const kCaptureOnlyTypes[] = {
     "Correlation", "Accum", "FlowWarp", "LSTM", "GRU", "CumSum", "Not"
 };
 
+// OPENCV_INTERP_USE_ONEDNN=0 (or OFF / FALSE / NO) starts a process with cv::dnn's convolutions, as setUseOneDNN(false)
+// does: to compare both without changing a program.
+static bool oneDNNWantedByEnvironment()
+{
+    const char* env = std::getenv("OPENCV_INTERP_USE_ONEDNN");
+    if (!env)
+        return true;
+    String v = env;
+    std::transform(v.begin(), v.end(), v.begin(), ::tolower);
+    return !(v == "0" || v == "off" || v == "false" || v == "no");
+}
+
 struct Registry
 {
     std::mutex mutex;
     std::map<String, LayerSpec> specs;
     uint64 version = 1;
-    bool oneDNN = haveOneDNN();  // what the built-in convolution rules compute with (setUseOneDNN)
+    bool oneDNN = haveOneDNN() && oneDNNWantedByEnvironment();  // what the convolutions compute with (setUseOneDNN)
     std::map<String, FasterLayer> faster;
 
     Registry()

@@ -62,7 +62,7 @@ public:
             return;
         const Mat& x = inputs[0];
         const Mat& dy = outputGrads[0];
-        Mat dx(x.dims, x.size.p, CV_32F);
+        Mat dx = newBlobLike(x);
         const int N = x.size[0];
         const size_t plane = x.total() / ((size_t)N * channels);
         const float* sl = slopes.ptr<float>();

@@ -72,7 +72,7 @@ void ElementwiseBackward::backward(const std::vector<Mat>& inputs, const std::ve
     const Mat& y = outputs[0];
     const Mat& dy = outputGrads[0];
     CV_Assert(x.isContinuous() && y.isContinuous() && dy.isContinuous() && x.total() == dy.total());
-    Mat dx(x.dims, x.size.p, CV_32F);
+    Mat dx = newBlobLike(x);
     const float* px = x.ptr<float>();
     const float* py = y.ptr<float>();
     const float* pdy = dy.ptr<float>();

@@ -19,6 +19,14 @@ namespace {
 
 enum EltOp { ELT_SUM, ELT_PROD, ELT_MAX, ELT_MIN, ELT_DIV };
 
+static bool sameShapes(const std::vector<Mat>& inputs, const Mat& y)
+{
+    for (const Mat& m : inputs)
+        if (dnn::shape(m) != dnn::shape(y))
+            return false;
+    return true;
+}
+
 class EltwiseBackward : public LayerBackward
 {
 public:
@@ -32,6 +40,25 @@ public:
         const Mat& y = outputs[0];
         const Mat& dy = outputGrads[0];
         const int K = (int)inputs.size();
+        if (op == ELT_SUM && sameShapes(inputs, y))
+        {
+            // the residual additions: each input's gradient is dy (shared, the driver copies before adding to it)
+            // or dy times its coefficient
+            for (int i = 0; i < K; i++)
+            {
+                if (!needed[i])
+                    continue;
+                const float c = coeffs.empty() ? 1.f : coeffs[i];
+                if (c == 1.f)
+                    inputGrads[i] = dy;
+                else
+                {
+                    inputGrads[i] = newBlobLike(dy);
+                    dy.convertTo(inputGrads[i], CV_32F, c);
+                }
+            }
+            return;
+        }
         const int N = y.size[0];
         const int C = y.dims > 1 ? y.size[1] : 1;
         const size_t plane = y.total() / ((size_t)N * C);

@@ -71,8 +71,8 @@ public:
         const int dims = dy.dims;
         const int m = a.size[dims - 2], n = a.size[dims - 1], k = b.size[dims - 1];
         const int slices = (int)(dy.total() / dy.total(dims - 2));
-        Mat da = needed[0] ? Mat(a.dims, a.size.p, CV_32F) : Mat();
-        Mat db = needed[1] ? Mat(b.dims, b.size.p, CV_32F) : Mat();
+        Mat da = needed[0] ? newBlobLike(a) : Mat();
+        Mat db = needed[1] ? newBlobLike(b) : Mat();
         for (int s = 0; s < slices; s++)
         {
             Mat as(m, n, CV_32F, (void*)(a.ptr<float>() + (size_t)s * m * n));

@@ -35,7 +35,7 @@ public:
             return;
         const Mat& x = inputs[0];
         const Mat& dy = outputGrads[0];
-        Mat dx(x.dims, x.size.p, CV_32F);
+        Mat dx = newBlobLike(x);
         if (acrossChannels)
             across(x, dy, dx);
         else

@@ -44,7 +44,7 @@ Broadcast broadcastOf(const LayerContext& ctx, const MatShape& in, int axis, siz
 //! dx[o, m, i] = dy[o, m, i] * w[m]
 Mat scaleGrad(const Mat& dy, const float* w, const Broadcast& b)
 {
-    Mat dx(dy.dims, dy.size.p, CV_32F);
+    Mat dx = newBlobLike(dy);
     cv::parallel_for_(Range(0, (int)(b.outer * b.mid)), [&](const Range& r) {
         for (int om = r.start; om < r.end; om++)
         {

@@ -7,11 +7,13 @@
 // oneDNN runs on its own OpenMP threads: run() asks for as many as cv::getNumThreads().
 #include "../precomp.hpp"
 #include "onednn_convolution.hpp"
+#include "../engine/gradient_buffers.hpp"
 
 #ifdef HAVE_INTERP_ONEDNN
 #include <oneapi/dnnl/dnnl.hpp>
 #if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
 #include <omp.h>
+#include <opencv2/core/parallel/backend/parallel_for.openmp.hpp>
 #define INTERP_ONEDNN_OMP 1
 #endif
 #include <unordered_map>
@@ -168,21 +170,27 @@ struct Prepared
                 bytes = std::max(bytes, in.scratchDesc.get_size());
             if (out.needed)
                 bytes = std::max(bytes, out.scratchDesc.get_size());
-            std::vector<uint8_t> scratch(bytes);
+            // scratchpad and relayout buffers come from the reused buffers: fresh ones would be page-faulted in
+            // on every call
+            Mat scratch = newScratch(bytes), srcBuf, dstBuf;
             dnnl::memory userIn(in.user, cpu(), (void*)inMat.data), userOut(out.user, cpu(), outMat.data);
             dnnl::memory src = userIn, dst = userOut;
             if (in.needed)
             {
-                src = dnnl::memory(in.wanted, cpu());
+                srcBuf = newScratch(in.wanted.get_size());
+                src = dnnl::memory(in.wanted, cpu(), srcBuf.data);
                 reorder(in, userIn, src, scratch, s);
             }
             if (out.needed)
-                dst = dnnl::memory(out.wanted, cpu());
+            {
+                dstBuf = newScratch(out.wanted.get_size());
+                dst = dnnl::memory(out.wanted, cpu(), dstBuf.data);
+            }
             Args args{ { inArg, src }, { DNNL_ARG_WEIGHTS, weights }, { outArg, dst } };
             if (bias)
                 args.insert({ DNNL_ARG_BIAS, bias });
             if (scratchDesc.get_size())
-                args.insert({ DNNL_ARG_SCRATCHPAD, dnnl::memory(scratchDesc, cpu(), scratch.data()) });
+                args.insert({ DNNL_ARG_SCRATCHPAD, dnnl::memory(scratchDesc, cpu(), scratch.data) });
             prim.execute(s, args);
             if (out.needed)
                 reorder(out, dst, userOut, scratch, s);
@@ -195,12 +203,12 @@ struct Prepared
     }
 
 private:
-    static void reorder(const Relayout& r, dnnl::memory& from, dnnl::memory& to, std::vector<uint8_t>& scratch,
+    static void reorder(const Relayout& r, dnnl::memory& from, dnnl::memory& to, const Mat& scratch,
                         dnnl::stream& s)
     {
         Args args{ { DNNL_ARG_FROM, from }, { DNNL_ARG_TO, to } };
         if (r.scratchDesc.get_size())
-            args.insert({ DNNL_ARG_SCRATCHPAD, dnnl::memory(r.scratchDesc, cpu(), scratch.data()) });
+            args.insert({ DNNL_ARG_SCRATCHPAD, dnnl::memory(r.scratchDesc, cpu(), scratch.data) });
         r.reorder.execute(s, args);
     }
 };
@@ -298,6 +306,25 @@ String ConvolutionBackwardData::implementation() const { return String(); }
 #endif  // HAVE_INTERP_ONEDNN
 
 }  // namespace onednn
+
+bool useOneDNNThreadPool()
+{
+#ifdef INTERP_ONEDNN_OMP
+    static std::mutex mutex;
+    static bool done = false;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!done)
+    {
+        const int n = cv::getNumThreads();
+        cv::parallel::setParallelForBackend(std::make_shared<cv::parallel::openmp::ParallelForBackend>());
+        cv::setNumThreads(n);
+        done = true;
+    }
+    return true;
+#else
+    return false;
+#endif
+}
 
 bool haveOneDNN()
 {

@@ -7,6 +7,7 @@
 
 #include "../precomp.hpp"
 #include "../engine/graph_impl.hpp"
+#include "../engine/gradient_buffers.hpp"
 #include <functional>
 
 namespace cv {
@@ -61,9 +62,11 @@ int checkedAxis(const LayerContext& ctx, int axis, int dims);
 //! Number of elements of a shape.
 inline size_t totalOf(const MatShape& s) { return s.empty() ? 0 : (size_t)dnn::total(s); }
 
-//! A float32 Mat of the given shape (uninitialised / zeros).
-inline Mat newBlob(const MatShape& s) { return Mat((int)s.size(), s.data(), CV_32F); }
-inline Mat zeroBlob(const MatShape& s) { return Mat::zeros((int)s.size(), s.data(), CV_32F); }
+//! A float32 gradient of the given shape (uninitialised / zeros), from the reused buffers of newGradient().
+inline Mat newBlob(const MatShape& s) { return newGradient((int)s.size(), s.data()); }
+inline Mat zeroBlob(const MatShape& s) { return zeroGradient((int)s.size(), s.data()); }
+//! newBlob() of another Mat's shape.
+inline Mat newBlobLike(const Mat& m) { return newGradient(m.dims, m.size.p); }
 
 /** How a resizing layer moves rows or columns: runs `layer` (already finalized for these sizes unless `finalize`) on
 a 1 x n x inH x inW probe whose plane k is 1 on row (or column) k and 0 elsewhere, n = inH (or inW); plane k of the

@@ -154,7 +154,7 @@ public:
         const int N = x.size[0], C = x.size[1];
         const size_t plane = x.total() / ((size_t)N * C);
         const int groupSize = C / group;
-        Mat dx(x.dims, x.size.p, CV_32F);
+        Mat dx = newBlobLike(x);
         for (int n = 0; n < N; n++)
             for (int c = 0; c < C; c++)
             {

@@ -30,7 +30,7 @@ public:
         const MatShape s = dnn::shape(y);
         const size_t outer = (size_t)dnn::total(s, 0, axis), channels = s[axis];
         const size_t inner = axis + 1 < (int)s.size() ? (size_t)dnn::total(s, axis + 1) : 1;
-        Mat dx(y.dims, y.size.p, CV_32F);
+        Mat dx = newBlobLike(y);
         const float* py = y.ptr<float>();
         const float* pg = dy.ptr<float>();
         float* pd = dx.ptr<float>();

@@ -40,7 +40,7 @@ public:
         const Mat& dy = outputGrads[0];
         const int rows = acrossChannels ? x.size[0] : x.size[0] * x.size[1];
         const size_t len = x.total() / rows;
-        Mat dx(x.dims, x.size.p, CV_32F);
+        Mat dx = newBlobLike(x);
         cv::parallel_for_(Range(0, rows), [&](const Range& r) {
             for (int row = r.start; row < r.end; row++)
             {
@@ -109,7 +109,7 @@ public:
         const size_t num = (size_t)dnn::total(s, 0, startAxis);
         const size_t len = (size_t)dnn::total(s, startAxis, endAxis + 1);
         const size_t plane = x.total() / (num * len);
-        Mat dx(x.dims, x.size.p, CV_32F);
+        Mat dx = newBlobLike(x);
         const float* ps = scale.empty() ? nullptr : scale.ptr<float>();
         const bool shared = scale.total() == 1;
         // one job per sample and block of positions; the vectors are the columns of a len x plane matrix

@@ -34,7 +34,20 @@ convolutions. The built-in backward rules of Convolution and Deconvolution then 
 primitives (backward data, and forward for deconvolutions), which are about twice as fast as cv::dnn's layers on
 AVX2/AVX-512 machines (doc/performance.md). */
 CV_EXPORTS_W bool haveOneDNN();
-//! True when the built-in convolution rules use oneDNN (the default when haveOneDNN()).
+/** @brief Runs OpenCV's parallel loops (cv::parallel_for_: cv::dnn's layers, this module's loops) on the OpenMP
+threads that oneDNN uses, instead of OpenCV's own thread pool (TBB in Debian's build), as PyTorch runs everything on
+one pool.
+
+With two pools on the same cores each waits for the other: after every oneDNN convolution its OpenMP threads keep
+spinning for a while, on the cores OpenCV's threads want next for the element-wise and pooling layers. On a 2-core
+machine sharing one pool makes a backward pass 10-25 % faster (doc/performance.md). The switch is process-wide
+(cv::parallel::setParallelForBackend) and keeps the number of threads; call it once at start-up, before other threads
+use OpenCV, from an application (the interp command-line tool and the perf programs do). Returns false, changing
+nothing, when the module was built without oneDNN or with a oneDNN that does not use OpenMP. */
+CV_EXPORTS_W bool useOneDNNThreadPool();
+
+/** @brief True when the convolutions use oneDNN: the default when haveOneDNN(), unless the environment variable
+`OPENCV_INTERP_USE_ONEDNN` is `0` / `OFF` / `FALSE` / `NO` at the process's first use of the module. */
 CV_EXPORTS_W bool useOneDNN();
 /** @brief Chooses between oneDNN and cv::dnn's own layers for the built-in convolution rules, process-wide.
 

@@ -1,0 +1,156 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// A cv::MatAllocator that keeps released gradient buffers for the next backward pass (see gradient_buffers.hpp).
+#include "gradient_buffers.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define INTERP_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define INTERP_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define INTERP_POISON(p, n) ((void)(p), (void)(n))
+#define INTERP_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+namespace cv {
+namespace interp {
+
+namespace {
+
+const size_t kSmallest = 64 << 10;   // smaller blocks: plain fastMalloc
+const size_t kLimit = 256u << 20;    // bytes kept between uses
+const size_t kAutoStep = 0x7fffffff;  // cv::Mat's "compute the step" marker (CV_AUTOSTEP in OpenCV's matrix.cpp)
+
+class RecyclingAllocator CV_FINAL : public MatAllocator
+{
+public:
+    UMatData* allocate(int dims, const int* sizes, int type, void* data0, size_t* step, AccessFlag,
+                       UMatUsageFlags) const CV_OVERRIDE
+    {
+        size_t total = CV_ELEM_SIZE(type);
+        for (int i = dims - 1; i >= 0; i--)
+        {
+            if (step)
+            {
+                if (data0 && step[i] != kAutoStep)
+                {
+                    CV_Assert(total <= step[i]);
+                    total = step[i];
+                }
+                else
+                    step[i] = total;
+            }
+            total *= sizes[i];
+        }
+        uchar* data = (uchar*)data0;
+        if (!data)
+            data = take(total);
+        UMatData* u = new UMatData(this);
+        u->data = u->origdata = data;
+        u->size = total;
+        if (data0)
+            u->flags |= UMatData::USER_ALLOCATED;
+        return u;
+    }
+
+    bool allocate(UMatData* u, AccessFlag, UMatUsageFlags) const CV_OVERRIDE { return u != nullptr; }
+
+    void deallocate(UMatData* u) const CV_OVERRIDE
+    {
+        if (!u)
+            return;
+        CV_Assert(u->urefcount == 0 && u->refcount == 0);
+        if (!(u->flags & UMatData::USER_ALLOCATED))
+            give(u->origdata, u->size);
+        u->origdata = 0;
+        delete u;
+    }
+
+    size_t cachedBytes() const
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        return bytes;
+    }
+
+private:
+    uchar* take(size_t size) const
+    {
+        if (size >= kSmallest)
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            auto it = cache.find(size);
+            if (it != cache.end())
+            {
+                uchar* p = it->second;
+                cache.erase(it);
+                bytes -= size;
+                INTERP_UNPOISON(p, size);
+                return p;
+            }
+        }
+        return (uchar*)fastMalloc(size);
+    }
+
+    void give(uchar* p, size_t size) const
+    {
+        if (size >= kSmallest)
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (bytes + size <= kLimit)
+            {
+                INTERP_POISON(p, size);
+                cache.emplace(size, p);
+                bytes += size;
+                return;
+            }
+        }
+        fastFree(p);
+    }
+
+    mutable std::mutex mutex;
+    mutable std::multimap<size_t, uchar*> cache;  // byte size -> block
+    mutable size_t bytes = 0;
+};
+
+// Never destroyed: Mats handed to the caller may outlive every static of the module. The cached blocks stay reachable
+// from it, so leak checkers do not report them.
+RecyclingAllocator& recycling()
+{
+    static RecyclingAllocator* a = new RecyclingAllocator();
+    return *a;
+}
+
+}  // namespace
+
+Mat newGradient(int dims, const int* sizes)
+{
+    Mat m;
+    m.allocator = &recycling();
+    m.create(dims, sizes, CV_32F);
+    return m;
+}
+
+Mat zeroGradient(int dims, const int* sizes)
+{
+    Mat m = newGradient(dims, sizes);
+    m.setTo(Scalar::all(0));
+    return m;
+}
+
+Mat newScratch(size_t bytes)
+{
+    Mat m;
+    m.allocator = &recycling();
+    const int sz[] = { (int)std::max<size_t>(bytes, 1) };
+    CV_Assert((size_t)sz[0] == std::max<size_t>(bytes, 1));
+    m.create(1, sz, CV_8U);
+    return m;
+}
+
+size_t gradientCacheLimit() { return kLimit; }
+
+size_t gradientCacheBytes() { return recycling().cachedBytes(); }
+
+}  // namespace interp
+}  // namespace cv

@@ -1,0 +1,35 @@
+// This file is part of the interp module (explanations for cv::dnn networks).
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// Gradient buffers that are reused instead of returned to the system (internal header).
+#ifndef OPENCV_INTERP_GRADIENT_BUFFERS_HPP
+#define OPENCV_INTERP_GRADIENT_BUFFERS_HPP
+
+#include "../precomp.hpp"
+
+namespace cv {
+namespace interp {
+
+/** @brief A float32 Mat of the given shape, uninitialised, whose memory comes back to a process-wide cache when the
+last Mat referring to it goes, for the next gradient of the same byte size.
+
+A backward pass allocates one gradient per layer and frees it a few layers later; large blocks are mmap'ed by malloc
+and every first touch of a fresh page is a page fault, which made element-wise backward rules cost ten times their
+arithmetic. Buffers from the cache are already mapped. The cache holds at most gradientCacheLimit() bytes; blocks
+under 64 KB go to malloc as usual. Thread-safe. Under AddressSanitizer cached blocks are poisoned, so a gradient used
+after its release is still reported. */
+Mat newGradient(int dims, const int* sizes);
+//! newGradient() filled with zeros.
+Mat zeroGradient(int dims, const int* sizes);
+//! A byte buffer of at least `bytes` bytes (a continuous 1-row CV_8U Mat) from the same cache: scratch memory of a rule.
+Mat newScratch(size_t bytes);
+
+//! Bytes the cache of newGradient() may hold between uses (256 MB).
+size_t gradientCacheLimit();
+//! Bytes it holds now (for tests).
+size_t gradientCacheBytes();
+
+}  // namespace interp
+}  // namespace cv
+
+#endif
