@@ -4,6 +4,7 @@
 // The Explainer: construction, the recording forward pass and the tape it returns. The workarounds for cv::dnn's
 // in-place outputs are in dnn_workarounds.cpp, the plan cache in plan_cache.cpp, the backward driver in backward_driver.cpp.
 #include "explainer_impl.hpp"
+#include "gradient_buffers.hpp"
 
 #include <sstream>
 
@@ -175,7 +176,7 @@ Ptr<Tape> Explainer::forward(InputArray blob_) const
         if (gi < 0)
             continue;
         for (const Mat& m : outs[k])
-            t.outputs[gi].push_back(m.clone());
+            t.outputs[gi].push_back(reusedCopy(m));
     }
     if (impl->profiling)
     {

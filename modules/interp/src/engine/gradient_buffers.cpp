@@ -138,6 +138,14 @@ Mat zeroGradient(int dims, const int* sizes)
     return m;
 }
 
+Mat reusedCopy(const Mat& m)
+{
+    Mat c;
+    c.allocator = &recycling();
+    m.copyTo(c);
+    return c;
+}
+
 Mat newScratch(size_t bytes)
 {
     Mat m;

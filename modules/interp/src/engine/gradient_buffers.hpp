@@ -21,6 +21,8 @@ after its release is still reported. */
 Mat newGradient(int dims, const int* sizes);
 //! newGradient() filled with zeros.
 Mat zeroGradient(int dims, const int* sizes);
+//! A copy of `m` (any type, made continuous) in a buffer of the same cache: the tape's copies of layer outputs.
+Mat reusedCopy(const Mat& m);
 //! A byte buffer of at least `bytes` bytes (a continuous 1-row CV_8U Mat) from the same cache: scratch memory of a rule.
 Mat newScratch(size_t bytes);
 

@@ -464,27 +464,40 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
             AttributionParams ap = params.attribution;
             ap.method = parseAttributionMethod(methods[m]);
             const std::vector<Mat> maps = attribute(ex, blob, targets, ap).maps;
-            for (int j = 0; j < end - begin; j++)
-            {
-                const Mat onImage = prep.mapToImage(maps[j], batch.images[j].size());
-                const Mat& mask = batch.masks[j];
-                if (doIoU)
+            // the images' metrics in parallel (GrabCut is single-threaded), stored per image, appended in order
+            const int n = end - begin;
+            std::vector<double> iou(n), pointing(n), mass(n), deletion(n), insertion(n);
+            cv::parallel_for_(Range(0, n), [&](const Range& r) {
+                for (int j = r.start; j < r.end; j++)
                 {
-                    Mat seg;
-                    segmentFromSaliency(batch.images[j], onImage, seg, params.segmentation);
-                    me.iou.push_back(maskIoU(seg, mask));
+                    const Mat onImage = prep.mapToImage(maps[j], batch.images[j].size());
+                    const Mat& mask = batch.masks[j];
+                    if (doIoU)
+                    {
+                        Mat seg;
+                        segmentFromSaliency(batch.images[j], onImage, seg, params.segmentation);
+                        iou[j] = maskIoU(seg, mask);
+                    }
+                    if (doPointing)
+                        pointing[j] = pointingGameHit(onImage, mask, params.pointingTolerance) ? 1.0 : 0.0;
+                    if (doMass)
+                        mass[j] = saliencyMassInMask(onImage, mask);
+                    if (doDeletion)
+                        deletion[j] = deletionCurve(ex, sampleOf(blob, j), targets[j], maps[j], params.perturbation).auc;
+                    if (doInsertion)
+                        insertion[j] = insertionCurve(ex, sampleOf(blob, j), targets[j], maps[j],
+                                                      params.perturbation).auc;
                 }
-                if (doPointing)
-                    me.pointing.push_back(pointingGameHit(onImage, mask, params.pointingTolerance) ? 1.0 : 0.0);
-                if (doMass)
-                    me.mass.push_back(saliencyMassInMask(onImage, mask));
-                if (doDeletion)
-                    me.deletion.push_back(deletionCurve(ex, sampleOf(blob, j), targets[j], maps[j],
-                                                        params.perturbation).auc);
-                if (doInsertion)
-                    me.insertion.push_back(insertionCurve(ex, sampleOf(blob, j), targets[j], maps[j],
-                                                          params.perturbation).auc);
-            }
+            }, n);
+            auto append = [](bool on, std::vector<double>& to, const std::vector<double>& from) {
+                if (on)
+                    to.insert(to.end(), from.begin(), from.end());
+            };
+            append(doIoU, me.iou, iou);
+            append(doPointing, me.pointing, pointing);
+            append(doMass, me.mass, mass);
+            append(doDeletion, me.deletion, deletion);
+            append(doInsertion, me.insertion, insertion);
             me.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
             if (progress && !progress(methods[m], shardDone, shardTotal))
                 CV_Error(Error::StsError, "evaluation cancelled by the progress callback");

@@ -52,7 +52,7 @@ private:
         const size_t chunk = 256;
         const size_t chunksPerSample = (plane + chunk - 1) / chunk;
         cv::parallel_for_(Range(0, (int)(N * chunksPerSample)), [&](const Range& range) {
-            std::vector<double> sq(C), s(C), t(C);
+            std::vector<double> sq(C), sb(C), t(C);  // x^2, s^-beta, dy x s^(-beta-1)
             for (int job = range.start; job < range.end; job++)
             {
                 const int n = job / (int)chunksPerSample;
@@ -72,15 +72,16 @@ private:
                         double acc = 0;
                         for (int j = std::max(0, c - r); j <= std::min(C - 1, c + r); j++)
                             acc += sq[j];
-                        s[c] = bias + a * acc;
-                        t[c] = pdy[c * plane + p] * px[c * plane + p] * std::pow(s[c], -beta - 1.0);
+                        const double s = bias + a * acc;
+                        sb[c] = std::pow(s, -(double)beta);  // one pow per element: s^(-beta-1) = s^-beta / s
+                        t[c] = pdy[c * plane + p] * px[c * plane + p] * sb[c] / s;
                     }
                     for (int c = 0; c < C; c++)
                     {
                         double acc = 0;
                         for (int j = std::max(0, c - r); j <= std::min(C - 1, c + r); j++)
                             acc += t[j];
-                        pdx[c * plane + p] = (float)(pdy[c * plane + p] * std::pow(s[c], -(double)beta) -
+                        pdx[c * plane + p] = (float)(pdy[c * plane + p] * sb[c] -
                                                      2.0 * a * beta * px[c * plane + p] * acc);
                     }
                 }
