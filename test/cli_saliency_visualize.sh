@@ -3,12 +3,7 @@
 # output shapes of --raw / --raw-grad per method, the files of --all-classes and --channels, and that bad input
 # exits non-zero with a message and writes no file.
 #     bash test/cli_saliency_visualize.sh BUILD/bin/interp
-set -u
-BIN="$1"
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/cli_common.sh"
 # The shape in an .npy header, e.g. "(1, 3, 112, 112)".
 npyShape() { head -c 128 "$1" | LC_ALL=C tr -d '\0' | LC_ALL=C sed -n "s/.*'shape': \(([0-9, ]*)\).*/\1/p"; }
 expectShape() {

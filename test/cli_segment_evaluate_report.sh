@@ -1,12 +1,7 @@
 #!/bin/bash
 # Command-line checks of `interp segment`, `interp evaluate` and the errors of `interp report`, run by CTest:
 #     bash test/cli_segment_evaluate_report.sh BUILD/bin/interp
-set -u
-BIN="$1"
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/cli_common.sh"
 D="$(dirname "$0")/../data"
 M=(--model resnet_fmnist)
 

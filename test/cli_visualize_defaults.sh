@@ -3,12 +3,7 @@
 # from its PNG by plain cv2.dnn, is its class with p >= 0.9, and the default synthesis prints no warning. (Apart from
 # cli_saliency_visualize.sh: these are two full syntheses, the longest CLI runs, slow under the sanitizers.)
 #     bash test/cli_visualize_defaults.sh BUILD/bin/interp
-set -u
-BIN="$1"
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/cli_common.sh"
 
 # (the default start is seeded noise: the flat start of alexnet_fmnist has no gradient)
 for model in alexnet_fmnist resnet_fmnist; do
