@@ -67,12 +67,6 @@ public:
         delete u;
     }
 
-    size_t cachedBytes() const
-    {
-        std::lock_guard<std::mutex> lock(mutex);
-        return bytes;
-    }
-
 private:
     uchar* take(size_t size) const
     {
@@ -121,15 +115,18 @@ RecyclingAllocator& recycling()
     return *a;
 }
 
-}  // namespace
-
-Mat newGradient(int dims, const int* sizes)
+//! An uninitialised Mat whose memory comes from, and goes back to, the cache.
+Mat reusedMat(int dims, const int* sizes, int type)
 {
     Mat m;
     m.allocator = &recycling();
-    m.create(dims, sizes, CV_32F);
+    m.create(dims, sizes, type);
     return m;
 }
+
+}  // namespace
+
+Mat newGradient(int dims, const int* sizes) { return reusedMat(dims, sizes, CV_32F); }
 
 Mat zeroGradient(int dims, const int* sizes)
 {
@@ -140,25 +137,17 @@ Mat zeroGradient(int dims, const int* sizes)
 
 Mat reusedCopy(const Mat& m)
 {
-    Mat c;
-    c.allocator = &recycling();
+    Mat c = reusedMat(m.dims, m.size.p, m.type());
     m.copyTo(c);
     return c;
 }
 
 Mat newScratch(size_t bytes)
 {
-    Mat m;
-    m.allocator = &recycling();
     const int sz[] = { (int)std::max<size_t>(bytes, 1) };
     CV_Assert((size_t)sz[0] == std::max<size_t>(bytes, 1));
-    m.create(1, sz, CV_8U);
-    return m;
+    return reusedMat(1, sz, CV_8U);
 }
-
-size_t gradientCacheLimit() { return kLimit; }
-
-size_t gradientCacheBytes() { return recycling().cachedBytes(); }
 
 }  // namespace interp
 }  // namespace cv

@@ -15,7 +15,7 @@ last Mat referring to it goes, for the next gradient of the same byte size.
 
 A backward pass allocates one gradient per layer and frees it a few layers later; large blocks are mmap'ed by malloc
 and every first touch of a fresh page is a page fault, which made element-wise backward rules cost ten times their
-arithmetic. Buffers from the cache are already mapped. The cache holds at most gradientCacheLimit() bytes; blocks
+arithmetic. Buffers from the cache are already mapped. The cache holds at most 256 MB; blocks
 under 64 KB go to malloc as usual. Thread-safe. Under AddressSanitizer cached blocks are poisoned, so a gradient used
 after its release is still reported. */
 Mat newGradient(int dims, const int* sizes);
@@ -25,11 +25,6 @@ Mat zeroGradient(int dims, const int* sizes);
 Mat reusedCopy(const Mat& m);
 //! A byte buffer of at least `bytes` bytes (a continuous 1-row CV_8U Mat) from the same cache: scratch memory of a rule.
 Mat newScratch(size_t bytes);
-
-//! Bytes the cache of newGradient() may hold between uses (256 MB).
-size_t gradientCacheLimit();
-//! Bytes it holds now (for tests).
-size_t gradientCacheBytes();
 
 }  // namespace interp
 }  // namespace cv

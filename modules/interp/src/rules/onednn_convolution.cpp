@@ -310,17 +310,13 @@ String ConvolutionBackwardData::implementation() const { return String(); }
 bool useOneDNNThreadPool()
 {
 #ifdef INTERP_ONEDNN_OMP
-    static std::mutex mutex;
-    static bool done = false;
-    std::lock_guard<std::mutex> lock(mutex);
-    if (!done)
-    {
+    static const bool switched = []() {  // once per process (thread-safe static initialisation)
         const int n = cv::getNumThreads();
         cv::parallel::setParallelForBackend(std::make_shared<cv::parallel::openmp::ParallelForBackend>());
         cv::setNumThreads(n);
-        done = true;
-    }
-    return true;
+        return true;
+    }();
+    return switched;
 #else
     return false;
 #endif
