@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Networks for the benchmarks: torchvision's AlexNet, VGG-11, ResNet-18 and SqueezeNet 1.1 at 224x224 with
-random weights (seeded; nothing is downloaded), exported to ONNX opset 10, plus the common input.
+"""Networks for the benchmarks: torchvision's AlexNet, VGG-11, ResNet-18, SqueezeNet 1.1, GoogLeNet, DenseNet-121,
+MobileNetV2 and EfficientNet-B0 at 224x224 with random weights (seeded; nothing is downloaded), exported to ONNX opset 10, plus the common input.
 
     /usr/bin/python3 perf/make_models.py --out build/perf-models
 
@@ -14,12 +14,15 @@ import onnx
 import torch
 import torchvision
 
-NETWORKS = ("alexnet", "vgg11", "resnet18", "squeezenet1_1")
+NETWORKS = ("alexnet", "vgg11", "resnet18", "squeezenet1_1", "googlenet", "densenet121", "mobilenet_v2",
+            "efficientnet_b0")
+# GoogLeNet without its training-only auxiliary classifiers; init_weights given to silence torchvision's warning.
+OPTIONS = {"googlenet": {"aux_logits": False, "init_weights": True}}
 
 
 def build(name):
     torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(weights=None)
+    model = getattr(torchvision.models, name)(weights=None, **OPTIONS.get(name, {}))
     model.eval()
     # Randomised BatchNorm statistics, so that BatchNorm layers are not identities.
     g = torch.Generator().manual_seed(1)

@@ -12,7 +12,8 @@ namespace perf {
 
 const std::vector<std::string>& networks()
 {
-    static const std::vector<std::string> n = { "alexnet", "vgg11", "resnet18", "squeezenet1_1" };
+    static const std::vector<std::string> n = { "alexnet",   "vgg11",       "resnet18",     "squeezenet1_1",
+                                                "googlenet", "densenet121", "mobilenet_v2", "efficientnet_b0" };
     return n;
 }
 

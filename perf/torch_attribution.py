@@ -10,12 +10,16 @@ class 0, CPU, the same thread count (default 2). Captum is not packaged in Debia
   gradcam           LayerGradCam: forward hook on the layer, autograd.grad w.r.t. the layer output only,
                     alpha = spatial mean, relu(sum alpha A), bilinear upsampling to the input (interpolate)
   guided-gradcam    GuidedGradCam: LayerGradCam + GuidedBackprop (two forward/backward passes), product
-  smoothgrad        NoiseTunnel(Saliency, nt_type="smoothgrad", nt_samples=8, nt_samples_batch_size=8): one batch
-                    of 8 noisy copies (randn * 0.15 * range), mean gradient; map = sum over channels of |.|
-  ig                IntegratedGradients(n_steps=8, method="riemann_trapezoid", internal_batch_size=8): one batch
-                    of 8 path points, zero baseline; map = sum over channels of |.|
+  smoothgrad        NoiseTunnel(Saliency, nt_type="smoothgrad", nt_samples=25, nt_samples_batch_size=25): one batch
+                    of 25 noisy copies (randn * 0.15 * range), mean gradient; map = sum over channels of |.|
+  ig                IntegratedGradients(n_steps=51, method="riemann_trapezoid", internal_batch_size=51): one batch
+                    of 51 path points (the engine's 50 trapezoid steps), zero baseline; map = sum over channels of |.|
 
-All ReLU modules are made out-of-place (hooks need it; the engine keeps every activation too). The Grad-CAM layer
+SmoothGrad and Integrated Gradients use the interp CLI's defaults (25 copies, 50 steps), all in one batch.
+
+All ReLU modules are made out-of-place (hooks need it; the engine keeps every activation too). The guided and
+deconvnet hooks sit on nn.ReLU modules, as Captum's do: GoogLeNet's functional ReLUs and MobileNetV2's ReLU6 and
+EfficientNet's SiLU modules get none, so PyTorch computes a plain gradient there (a lower bound on its time). The Grad-CAM layer
 is the one the engine's generic rule picks (checked by shape in perf_attribution's label).
 
     /usr/bin/python3 perf/torch_attribution.py [--threads 2] [--repeat 5] [--networks alexnet ...]
@@ -33,9 +37,10 @@ from make_models import NETWORKS, build
 from torch_common import median_ms
 
 GRADCAM_LAYER = {"alexnet": "features.11", "vgg11": "features.19", "resnet18": "layer4",
-                 "squeezenet1_1": "classifier.2"}
-SMOOTHGRAD_SAMPLES = 8
-IG_POINTS = 8
+                 "squeezenet1_1": "classifier.2", "googlenet": "inception5b.branch3.1", "densenet121": "features",
+                 "mobilenet_v2": "features.18", "efficientnet_b0": "features.8"}
+SMOOTHGRAD_SAMPLES = 25
+IG_POINTS = 51
 
 
 def submodule(model, path):

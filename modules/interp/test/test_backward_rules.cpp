@@ -303,6 +303,12 @@ std::vector<RuleCase> ruleCases()
     eltwise("eltwise_max", P().set("operation", "max"), false);
     eltwise("eltwise_min", P().set("operation", "min"), false);
     eltwise("eltwise_div", P().set("operation", "div"), true);
+    // three factors of one shape, one of them the network input: each gradient is dy times the two others
+    cases.push_back({ "eltwise_prod_three", { 2, 2, 3, 3 }, [](NetBuilder& b) {
+        int a = b.add("a", "Convolution", convParams(2, 1, 1, 0, 1, 2, 25));
+        int c = b.add("c", "Convolution", convParams(2, 3, 1, 1, 1, 2, 26), { { 0, 0 } });
+        b.add("layer", "Eltwise", P().set("operation", "prod"), { { a, 0 }, { 0, 0 }, { c, 0 } });
+    }, 1.f });
     // Squeeze-and-excitation: x * sigmoid(fc(gap(x))) broadcast over space (Scale with two inputs)
     cases.push_back({ "scale_broadcast_input", { 2, 3, 4, 4 }, [](NetBuilder& b) {
         int gap = b.add("gap", "Pooling", P().set("pool", "ave").set("global_pooling", true));

@@ -33,6 +33,10 @@ public:
     EltOp op = ELT_SUM;
     std::vector<float> coeffs;
 
+    //! dX_i = dY * prod_{j != i} X_j for inputs of the output's shape, vectorised.
+    static void productOfSameShapes(const std::vector<Mat>& inputs, const Mat& dy, const std::vector<bool>& needed,
+                                    std::vector<Mat>& inputGrads);
+
     void backward(const std::vector<Mat>& inputs, const std::vector<Mat>& outputs,
                   const std::vector<Mat>& outputGrads, const std::vector<bool>& needed,
                   std::vector<Mat>& inputGrads) const CV_OVERRIDE
@@ -57,6 +61,12 @@ public:
                     dy.convertTo(inputGrads[i], CV_32F, c);
                 }
             }
+            return;
+        }
+        if (op == ELT_PROD && sameShapes(inputs, y))
+        {
+            // SiLU / swish (x * sigmoid(x)) and gating: each input's gradient is dy times the other inputs
+            productOfSameShapes(inputs, dy, needed, inputGrads);
             return;
         }
         const int N = y.size[0];
@@ -162,6 +172,46 @@ public:
         });
     }
 };
+
+void EltwiseBackward::productOfSameShapes(const std::vector<Mat>& inputs, const Mat& dy,
+                                          const std::vector<bool>& needed, std::vector<Mat>& inputGrads)
+{
+    const int K = (int)inputs.size();
+    std::vector<const float*> src(K);
+    std::vector<float*> dst(K, nullptr);
+    for (int i = 0; i < K; i++)
+    {
+        CV_Assert(inputs[i].isContinuous());
+        src[i] = inputs[i].ptr<float>();
+        if (needed[i])
+        {
+            inputGrads[i] = newBlobLike(dy);
+            dst[i] = inputGrads[i].ptr<float>();
+        }
+    }
+    const float* g = dy.ptr<float>();
+    parallelChunks(dy.total(), [&](size_t b, size_t e) {
+        for (int i = 0; i < K; i++)
+        {
+            float* d = dst[i];
+            if (!d)
+                continue;
+            bool first = true;
+            for (int j = 0; j < K; j++)
+            {
+                if (j == i)
+                    continue;
+                const float* a = src[j];
+                const float* f = first ? g : d;
+                for (size_t p = b; p < e; p++)
+                    d[p] = f[p] * a[p];
+                first = false;
+            }
+            if (first)  // a single input: the product is the identity
+                std::copy(g + b, g + e, d + b);
+        }
+    });
+}
 
 Ptr<LayerBackward> eltwiseRule(const LayerContext& ctx)
 {
