@@ -127,6 +127,13 @@ std::vector<RuleCase> ruleCases()
            P().set("pool", "max").set("kernel_size", 3).set("stride", 2).set("ceil_mode", true));
     single("maxpool_padded_floor", { 1, 2, 6, 7 }, "Pooling",
            P().set("pool", "max").set("kernel_size", 2).set("stride", 2).set("pad", 1).set("ceil_mode", false));
+    // rows wide enough for the vectorised scan of several windows at once (strides 1 and 2) and its scalar tail
+    single("maxpool_stride1_padded_wide", { 1, 2, 5, 19 }, "Pooling",
+           P().set("pool", "max").set("kernel_size", 3).set("stride", 1).set("pad", 1));
+    single("maxpool_stride2_wide_ceil", { 1, 2, 5, 24 }, "Pooling",
+           P().set("pool", "max").set("kernel_size", 3).set("stride", 2).set("ceil_mode", true));
+    single("maxpool_stride3_wide", { 1, 2, 6, 23 }, "Pooling",
+           P().set("pool", "max").set("kernel_size", 3).set("stride", 3).set("pad", 1));
     single("avepool_padded_area", { 1, 2, 6, 6 }, "Pooling",
            P().set("pool", "ave").set("kernel_size", 3).set("stride", 2).set("pad", 1).set("ceil_mode", false));
     single("avepool_exclude_padding", { 1, 2, 6, 6 }, "Pooling",

@@ -15,6 +15,8 @@
 #include "../precomp.hpp"
 #include "rules.hpp"
 
+#include <opencv2/core/hal/intrin.hpp>
+
 namespace cv {
 namespace interp {
 
@@ -54,13 +56,20 @@ public:
             windows(axes[a], in[a], out[a], win[a]);
         const size_t inPlane = (size_t)in[0] * in[1] * in[2], outPlane = (size_t)out[0] * out[1] * out[2];
         const int planes = x.size[0] * x.size[1];
-        Mat dx = zeroBlob(dnn::shape(x));
+        Mat dx = newBlob(dnn::shape(x));
         cv::parallel_for_(Range(0, planes), [&](const Range& r) {
+            std::vector<int> at(out[2]);
+            std::vector<float> best(out[2]);
             for (int nc = r.start; nc < r.end; nc++)
             {
                 const float* src = x.ptr<float>() + (size_t)nc * inPlane;
                 const float* g = dy.ptr<float>() + (size_t)nc * outPlane;
                 float* dst = dx.ptr<float>() + (size_t)nc * inPlane;
+                std::fill(dst, dst + inPlane, 0.f);  // zeroed here, so that the plane is in the cache
+                // Max pooling: neighbouring windows often share their maximum; their gradients are summed in a
+                // register and added once, instead of a chain of dependent read-modify-writes of one element.
+                int pendingAt = 0;
+                float pending = 0.f;
                 for (int od = 0; od < out[0]; od++)
                     for (int oy = 0; oy < out[1]; oy++, g += out[2])
                     {
@@ -68,17 +77,28 @@ public:
                         const Window& wy = win[1][oy];
                         if (wd.lo >= wd.hi || wy.lo >= wy.hi)
                             continue;
+                        if (type != POOL_MAX)
+                        {
+                            for (int ox = 0; ox < out[2]; ox++)
+                                if (win[2][ox].lo < win[2][ox].hi)
+                                    scatterShare(dst, in, wd, wy, win[2][ox], g[ox]);
+                            continue;
+                        }
+                        rowArgmax(src, in, wd, wy, win[2], axes[2], at.data(), best.data());
                         for (int ox = 0; ox < out[2]; ox++)
                         {
-                            const Window& wx = win[2][ox];
-                            if (wx.lo >= wx.hi)
+                            if (win[2][ox].lo >= win[2][ox].hi || g[ox] == 0.f)
                                 continue;
-                            if (type == POOL_MAX)
-                                scatterMax(src, dst, in, wd, wy, wx, g[ox]);
-                            else
-                                scatterShare(dst, in, wd, wy, wx, g[ox]);
+                            if (at[ox] != pendingAt)
+                            {
+                                dst[pendingAt] += pending;
+                                pendingAt = at[ox];
+                                pending = 0.f;
+                            }
+                            pending += g[ox];
                         }
                     }
+                dst[pendingAt] += pending;
             }
         });
         inputGrads[0] = dx;
@@ -112,26 +132,77 @@ private:
             s[a] = a < 3 - spatial ? 1 : m.size[2 + a - (3 - spatial)];
     }
 
-    //! Adds gv to the first maximum of the window, in memory order (as the forward pass finds it).
-    static inline void scatterMax(const float* src, float* dst, const int in[3], const Window& wd, const Window& wy,
-                                  const Window& wx, float gv)
+    /* One column of every window of a row: src[base + ox * stride] against best[ox], for ox in [lo, hi). Strides 1
+       and 2 (all but a few pooling layers) run on OpenCV's universal intrinsics, lanes = consecutive windows. */
+    template<int S>
+    static inline void stridedMax(const float* src, int base, int stride, int lo, int hi, int* at, float* best)
     {
-        if (gv == 0.f)
-            return;
-        size_t best = ((size_t)wd.lo * in[1] + wy.lo) * in[2] + wx.lo;
-        float bv = src[best];
+        int ox = lo;
+#if CV_SIMD
+        if (S == 1 || S == 2)
+        {
+            const int W = v_float32::nlanes;
+            static const int steps[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+            const v_int32 lanes = vx_load(steps) * vx_setall_s32(S);
+            // stride 2 loads 2 W floats and keeps the even ones: ox + W < hi keeps the last odd one in the input
+            for (; S == 1 ? ox + W <= hi : ox + W < hi; ox += W)
+            {
+                v_float32 v, odd;
+                if (S == 1)
+                    v = vx_load(src + base + ox);
+                else
+                    v_load_deinterleave(src + base + 2 * ox, v, odd);
+                const v_float32 b = vx_load(best + ox);
+                const v_float32 greater = v > b;
+                v_store(best + ox, v_select(greater, v, b));
+                const v_int32 offsets = vx_setall_s32(base + ox * S) + lanes;
+                v_store(at + ox, v_select(v_reinterpret_as_s32(greater), offsets, vx_load(at + ox)));
+            }
+        }
+#endif
+        for (; ox < hi; ox++)
+        {
+            const float v = src[base + ox * stride];
+            if (v > best[ox])
+            {
+                best[ox] = v;
+                at[ox] = base + ox * stride;
+            }
+        }
+    }
+
+    /* Offsets of the first maxima, in memory order (as the forward pass finds them), of the windows of one output
+       row: at[ox] for the window (wd, wy, wx[ox]). The loop over ox is innermost (vectorised); each window is still
+       scanned in memory order, from its first element, with a strict comparison, so ties and NaNs resolve as in
+       a window-by-window scan. Entries of windows outside the input are left unset. */
+    static void rowArgmax(const float* src, const int in[3], const Window& wd, const Window& wy,
+                          const std::vector<Window>& wx, const PoolAxis& ax, int* at, float* best)
+    {
+        const int outW = (int)wx.size();
+        for (int ox = 0; ox < outW; ox++)
+            if (wx[ox].lo < wx[ox].hi)
+            {
+                at[ox] = (wd.lo * in[1] + wy.lo) * in[2] + wx[ox].lo;
+                best[ox] = src[at[ox]];
+            }
         for (int d = wd.lo; d < wd.hi; d++)
             for (int y = wy.lo; y < wy.hi; y++)
             {
-                const size_t row = ((size_t)d * in[1] + y) * in[2];
-                for (int xx = wx.lo; xx < wx.hi; xx++)
-                    if (src[row + xx] > bv)
-                    {
-                        bv = src[row + xx];
-                        best = row + xx;
-                    }
+                const int row = (d * in[1] + y) * in[2];
+                for (int k = 0; k < ax.kernel; k++)
+                {
+                    // column x = ox * stride - padBegin + k, inside the input for ox in [lo, hi)
+                    const int shift = k - ax.padBegin;
+                    const int lo = std::max(0, shift >= 0 ? 0 : (-shift + ax.stride - 1) / ax.stride);
+                    const int hi = std::min(outW, in[2] - 1 - shift < 0 ? 0 : (in[2] - 1 - shift) / ax.stride + 1);
+                    if (ax.stride == 1)
+                        stridedMax<1>(src, row + shift, 1, lo, hi, at, best);
+                    else if (ax.stride == 2)
+                        stridedMax<2>(src, row + shift, 2, lo, hi, at, best);
+                    else
+                        stridedMax<0>(src, row + shift, ax.stride, lo, hi, at, best);
+                }
             }
-        dst[best] += gv;
     }
 
     //! Adds the average's (or sum's) share of gv to every input position of the window.
