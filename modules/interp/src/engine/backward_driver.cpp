@@ -173,7 +173,17 @@ void Explainer::backward(const Ptr<Tape>& tape, const Seeds& seeds, int variant,
         try
         {
             const int64 start = impl->profiling ? getTickCount() : 0;
-            plan.ops[variant][i]->backward(ins, t.outputs[i], outGrads, needed, inGrads);
+            // In place when this pass holds the only reference to the output gradient and nobody keeps it
+            // (a gradient shared by a residual sum, a caller's seed or a requested layer gradient is not)
+            const InPlaceGradient* inPlace = dynamic_cast<const InPlaceGradient*>(plan.ops[variant][i].get());
+            if (inPlace && ins.size() == 1 && needed[0] && outGrads.size() == 1 && !keep.count(i) &&
+                outGrads[0].u && outGrads[0].u->refcount == 1 && outGrads[0].isContinuous())
+            {
+                inPlace->backwardInPlace(ins[0], t.outputs[i][0], outGrads[0]);
+                inGrads[0] = outGrads[0];
+            }
+            else
+                plan.ops[variant][i]->backward(ins, t.outputs[i], outGrads, needed, inGrads);
             if (impl->profiling)
                 impl->addTiming(info.type, (getTickCount() - start) * 1000.0 / getTickFrequency(), false);
         }

@@ -26,6 +26,20 @@ Mat reusedCopy(const Mat& m);
 //! A byte buffer of at least `bytes` bytes (a continuous 1-row CV_8U Mat) from the same cache: scratch memory of a rule.
 Mat newScratch(size_t bytes);
 
+/** @brief A backward rule that can compute its input gradient in the memory of its output gradient (one input, one
+output, element-wise: dx[i] depends on x[i], y[i] and dy[i] only).
+
+The backward driver calls backwardInPlace() instead of LayerBackward::backward() when it holds the only reference to
+the output gradient and no caller asked to keep it; the rule overwrites `grad` (dy on entry) with dx. That saves a
+buffer and one pass over memory per ReLU-like layer. Used by the built-in element-wise rules; the driver finds it with
+dynamic_cast, so rules that do not implement it are unaffected. */
+class InPlaceGradient
+{
+public:
+    virtual ~InPlaceGradient() {}
+    virtual void backwardInPlace(const Mat& x, const Mat& y, Mat& grad) const = 0;
+};
+
 }  // namespace interp
 }  // namespace cv
 

@@ -81,6 +81,15 @@ void ElementwiseBackward::backward(const std::vector<Mat>& inputs, const std::ve
     inputGrads[0] = dx;
 }
 
+void ElementwiseBackward::backwardInPlace(const Mat& x, const Mat& y, Mat& grad) const
+{
+    CV_Assert(x.isContinuous() && y.isContinuous() && grad.isContinuous() && x.total() == grad.total());
+    const float* px = x.ptr<float>();
+    const float* py = y.ptr<float>();
+    float* pg = grad.ptr<float>();
+    parallelChunks(x.total(), [&](size_t b, size_t e) { fn(px + b, py + b, pg + b, pg + b, e - b); });
+}
+
 }  // namespace rules
 }  // namespace interp
 }  // namespace cv

@@ -87,8 +87,8 @@ BackwardRuleFactory simpleRule()
 }
 
 /** @brief Element-wise activation backward: dx = f(x, y, dy) for single-input, single-output layers.
-`Fn` is called as fn(const float* x, const float* y, const float* dy, float* dx, size_t n). */
-class ElementwiseBackward : public LayerBackward
+`Fn` is called as fn(const float* x, const float* y, const float* dy, float* dx, size_t n), where dx may be dy. */
+class ElementwiseBackward : public LayerBackward, public InPlaceGradient
 {
 public:
     typedef std::function<void(const float*, const float*, const float*, float*, size_t)> Fn;
@@ -96,6 +96,8 @@ public:
     void backward(const std::vector<Mat>& inputs, const std::vector<Mat>& outputs,
                   const std::vector<Mat>& outputGrads, const std::vector<bool>& needed,
                   std::vector<Mat>& inputGrads) const CV_OVERRIDE;
+    //! `fn` with dx = dy (every built-in element-wise function reads dy[i] before it writes dx[i])
+    void backwardInPlace(const Mat& x, const Mat& y, Mat& grad) const CV_OVERRIDE;
 private:
     Fn fn;
 };
