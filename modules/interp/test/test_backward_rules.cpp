@@ -254,6 +254,16 @@ std::vector<RuleCase> ruleCases()
     }
     single("softmax_channels_4d", { 1, 4, 2, 3 }, "Softmax", P().set("axis", 1), 2.f);
     // Routing: Concat, Slice (several outputs, used out of order), Split
+    // Concat's gradient parts are views of its output gradient when contiguous (batch 1, along channels), then
+    // the ReLUs below it compute in place on those views; with batch 2 they are copies
+    for (int batch : { 1, 2 })
+        cases.push_back({ batch == 1 ? "concat_views_relu" : "concat_copies_relu", { batch, 2, 5, 5 }, [](NetBuilder& b) {
+            int a = b.add("a", "Convolution", convParams(3, 3, 1, 1, 1, 2, 41));
+            int ra = b.add("ra", "ReLU", LayerParams(), { { a, 0 } });
+            int c = b.add("c", "Convolution", convParams(2, 1, 1, 0, 1, 2, 42), { { 0, 0 } });
+            int rc = b.add("rc", "ReLU", LayerParams(), { { c, 0 } });
+            b.add("layer", "Concat", P().set("axis", 1), { { ra, 0 }, { rc, 0 }, { ra, 0 } });
+        }, 1.f });
     cases.push_back({ "concat", { 1, 2, 5, 5 }, [](NetBuilder& b) {
         int a = b.add("a", "Convolution", convParams(3, 3, 1, 1, 1, 2, 21));
         int c = b.add("c", "Convolution", convParams(2, 1, 1, 0, 1, 2, 22), { { 0, 0 } });

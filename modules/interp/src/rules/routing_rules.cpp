@@ -29,7 +29,15 @@ public:
             if (needed[i])
             {
                 ranges[axis] = Range(offset, offset + len);
-                inputGrads[i] = dy(ranges).clone();
+                const Mat part = dy(ranges);
+                // a contiguous part (batch 1 along channels: DenseNet, Inception) is passed on as a view of dy
+                if (part.isContinuous())
+                    inputGrads[i] = part;
+                else
+                {
+                    inputGrads[i] = newBlobLike(part);
+                    part.copyTo(inputGrads[i]);
+                }
             }
             offset += len;
         }
