@@ -341,6 +341,50 @@ TEST(Interp_Attribution, batch_equals_images_one_by_one)
     }
 }
 
+/* A graph that takes one image at a time: cv::dnn 4.6's Scale layer with a second input of shape N x C x 1 x 1 and
+   its default axis 1 (as its ONNX importer makes of a squeeze-and-excitation multiplication when the model was
+   exported at batch 1, e.g. torchvision's EfficientNet) fails on a batch of two. SmoothGrad and IG with batches
+   of several copies then go one copy per pass and give the batch-1 result. */
+TEST(Interp_Attribution, batches_fall_back_to_single_rows_when_the_net_takes_only_one)
+{
+    CodeNet b;
+    cv::RNG rng(5);
+    LayerParams conv;
+    conv.set("num_output", 2); conv.set("kernel_size", 3); conv.set("pad", 1); conv.set("bias_term", false);
+    cv::Mat w(std::vector<int>{ 2, 2, 3, 3 }, CV_32F);
+    rng.fill(w, cv::RNG::NORMAL, 0, 0.5);
+    conv.blobs = { w };
+    const int act = b.add("conv", "Convolution", conv), tanh = b.add("act", "TanH", LayerParams(), { { act, 0 } });
+    LayerParams gap;
+    gap.set("pool", "ave"); gap.set("global_pooling", true);
+    const int pooled = b.add("gap", "Pooling", gap, { { tanh, 0 } });
+    b.add("se", "Scale", LayerParams(), { { tanh, 0 }, { pooled, 0 } });
+    LayerParams fc;
+    fc.set("num_output", 3); fc.set("bias_term", false);
+    cv::Mat wfc(3, 18, CV_32F);
+    rng.fill(wfc, cv::RNG::NORMAL, 0, 1);
+    fc.blobs = { wfc };
+    b.add("fc", "InnerProduct", fc);
+    cv::Ptr<Explainer> ex = b.explainer();
+    const cv::Mat x = interp_test::randomBlob({ 1, 2, 3, 3 }, -1, 1, 6);
+    EXPECT_ANY_THROW(ex->forward(interp_test::randomBlob({ 2, 2, 3, 3 }, -1, 1, 7))) << "the net takes batches";
+    const std::vector<Target> target(1, Target::classScore(1));
+    for (int m : { ci::ATTRIBUTION_SMOOTHGRAD, ci::ATTRIBUTION_INTEGRATED_GRADIENTS })
+    {
+        ci::AttributionParams batched, single;
+        batched.method = single.method = m;
+        batched.smoothGrad.samples = single.smoothGrad.samples = 6;
+        batched.integratedGradients.steps = single.integratedGradients.steps = 6;
+        batched.smoothGrad.batchSize = batched.integratedGradients.batchSize = 4;
+        single.smoothGrad.batchSize = single.integratedGradients.batchSize = 1;
+        Attribution a, one;
+        ASSERT_NO_THROW(a = ci::attribute(ex, x, target, batched)) << ci::attributionMethodName(m);
+        one = ci::attribute(ex, x, target, single);
+        EXPECT_GT(cv::norm(one.attribution), 0) << ci::attributionMethodName(m);
+        EXPECT_LE(interp_test::relL2(a.attribution, one.attribution), 1e-6) << ci::attributionMethodName(m);
+    }
+}
+
 //! No targets: every method explains the class each image is predicted as.
 TEST(Interp_Attribution, empty_targets_mean_the_predicted_classes)
 {

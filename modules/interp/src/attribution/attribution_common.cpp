@@ -178,6 +178,15 @@ int resolveReduction(int method, int reduction)
     return reduction;
 }
 
+size_t tapeBytesPerRow(const Explainer& explainer, const Tape& tape)
+{
+    size_t bytes = tape.input().total() * tape.input().elemSize();
+    for (int l = 0; l < explainer.graph().size(); l++)
+        for (const Mat& m : tape.outputs(l))
+            bytes += m.total() * m.elemSize();
+    return bytes / std::max(1, tape.batchSize());
+}
+
 void batchedGradients(const Explainer& explainer, const MatShape& rowShape, int rows, int batchSize, int variant,
                       const std::function<void(int, Mat&)>& makeRow,
                       const std::function<const Target&(int)>& targetOfRow,
@@ -186,9 +195,21 @@ void batchedGradients(const Explainer& explainer, const MatShape& rowShape, int 
     CV_Assert(rowShape.size() == 4 && rowShape[0] == 1);
     if (batchSize < 1)
         CV_Error(Error::StsOutOfRange, cv::format("the batch size must be at least 1, got %d", batchSize));
-    for (int start = 0; start < rows; start += batchSize)
+    // rows [start, start + batch rows) of the recorded tape: gradients, then consume() in row order
+    auto gradients = [&](const Ptr<Tape>& tape, int start, const std::vector<Target>& targets) {
+        const std::vector<double> values = explainer.evaluate(tape, targets);
+        Mat grad;
+        explainer.backward(tape, explainer.makeSeeds(tape, targets), variant, grad);
+        for (int i = 0; i < (int)targets.size(); i++)
+            consume(start + i, sampleView(grad, i), values[i]);
+    };
+    // The first pass takes one row and tells how much a row's tape holds; the next passes take as many rows as fit
+    // kBatchTapeBytes (at most batchSize). Rows are made once each, in order (SmoothGrad's noise depends on it).
+    int chunk = 1;
+    bool batchesFail = false;
+    for (int start = 0; start < rows;)
     {
-        const int b = std::min(batchSize, rows - start);
+        const int b = std::min(chunk, rows - start);
         MatShape shape = rowShape;
         shape[0] = b;
         Mat batch(shape, CV_32F);
@@ -199,12 +220,31 @@ void batchedGradients(const Explainer& explainer, const MatShape& rowShape, int 
             makeRow(start + i, row);
             targets.push_back(targetOfRow(start + i));
         }
-        Ptr<Tape> tape = explainer.forward(batch);
-        const std::vector<double> values = explainer.evaluate(tape, targets);
-        Mat grad;
-        explainer.backward(tape, explainer.makeSeeds(tape, targets), variant, grad);
-        for (int i = 0; i < b; i++)
-            consume(start + i, sampleView(grad, i), values[i]);
+        Ptr<Tape> tape;
+        try
+        {
+            tape = explainer.forward(batch);
+        }
+        catch (const cv::Exception&)
+        {
+            // Some imported graphs take one image at a time (cv::dnn fails on more, see the header); this batch
+            // and the next ones go row by row then, which gives the same result
+            if (b == 1)
+                throw;
+            batchesFail = true;
+            chunk = 1;
+            for (int i = 0; i < b; i++)
+                gradients(explainer.forward(sampleView(batch, i)), start + i, std::vector<Target>(1, targets[i]));
+            start += b;
+            continue;
+        }
+        gradients(tape, start, targets);
+        if (start == 0 && !batchesFail)
+        {
+            const size_t perRow = std::max<size_t>(1, tapeBytesPerRow(explainer, *tape));
+            chunk = (int)std::max<size_t>(1, std::min<size_t>(batchSize, kBatchTapeBytes / perRow));
+        }
+        start += b;
     }
 }
 

@@ -32,7 +32,18 @@ Mat planeView(const Mat& blob, int n, int c);
 //! CHANNELS_DEFAULT resolved for `method`; validates the value.
 int resolveReduction(int method, int reduction);
 
-/** Gradients for `rows` inputs that are made on the fly, `batchSize` per forward/backward pass.
+/** Bytes of recorded tensors one batch row costs a tape (its input and every layer output, divided by the batch). */
+size_t tapeBytesPerRow(const Explainer& explainer, const Tape& tape);
+
+/** The most a tape of batched rows may hold: larger batches leave the reused gradient buffers (256 MB, which also
+hold the gradients) and pay a page fault per fresh page, which costs more than batching saves (measured on
+ResNet-18, MobileNetV2 and VGG-11 at 224 x 224, doc/performance.md). */
+const size_t kBatchTapeBytes = (size_t)96 << 20;
+
+/** Gradients for `rows` inputs that are made on the fly, at most `batchSize` per forward/backward pass: the first
+pass takes one row, the next ones as many as keep the tape under kBatchTapeBytes. When the network fails on a batch
+of several rows (an imported graph with the batch size fixed at 1), the rows go one at a time. The results do not
+depend on how the rows are batched.
 @param makeRow fills input row r (a 1 x C x H x W float32 view)
 @param targetOfRow the target of row r
 @param consume receives row r's gradient (1 x C x H x W view, valid during the call) and its target value

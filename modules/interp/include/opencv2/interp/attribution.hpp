@@ -117,7 +117,10 @@ struct CV_EXPORTS_W_SIMPLE SmoothGradParams
     (Smilkov et al. recommend 0.1 to 0.2). */
     CV_PROP_RW double noiseLevel;
     CV_PROP_RW int seed;           //!< seed of the Gaussian noise (cv::RNG); results do not depend on batchSize
-    CV_PROP_RW int batchSize;      //!< copies per forward/backward pass (images and copies are mixed in a batch)
+    /** Most copies per forward/backward pass (images and copies are mixed in a batch). Fewer when the tape of that
+    many would exceed 96 MB (larger batches are slower: their memory no longer fits the reused buffers), and one
+    at a time when the network fails on a batch (cv::dnn 4.6 does on some models exported at batch 1). */
+    CV_PROP_RW int batchSize;
     /** Explicit noise instead of random noise, added as is: n x C x H x W float32, the same n copies for every
     image of the batch. `samples`, `noiseLevel` and `seed` are then ignored. */
     CV_PROP_RW Mat noise;
@@ -137,7 +140,7 @@ struct CV_EXPORTS_W_SIMPLE IntegratedGradientsParams
     CV_PROP_RW double baselineValue; //!< BASELINE_CONSTANT: the value (in blob units)
     CV_PROP_RW double blurSigma;     //!< BASELINE_BLUR: Gaussian sigma in pixels; 0 = max(H, W) / 10
     CV_PROP_RW Mat baselineBlob;     //!< BASELINE_CUSTOM: 1 x C x H x W (shared) or N x C x H x W
-    CV_PROP_RW int batchSize;        //!< path points per forward/backward pass (images and points are mixed)
+    CV_PROP_RW int batchSize;        //!< most path points per pass, as SmoothGradParams::batchSize
 };
 
 /** @brief Gradient saliency (Simonyan et al. 2014): the attribution is d target / d input; the default map is the
