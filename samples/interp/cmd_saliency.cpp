@@ -51,7 +51,7 @@ struct SaliencyOptions
             ("steps", cli::po::value(&steps)->default_value(50), "Integrated Gradients: steps (trapezoid rule, steps + 1 points)")
             ("baseline", cli::po::value(&baseline)->default_value("zero"),
              "Integrated Gradients: zero | blur | mean | FILE.npy (1 x C x H x W or N x C x H x W blob)")
-            ("batch", cli::po::value(&batch)->default_value(16),
+            ("batch", cli::po::value(&batch)->default_value(8),
              "SmoothGrad / IG: most copies per forward-backward pass (fewer when their tape would exceed 96 MB)")
             ("raw-grad", cli::po::value(&rawGrad), "write the attribution before channel reduction as float32 .npy "
                                                    "(shape of the blob; for gradient/guided/deconvnet d target / d input; "

@@ -4,6 +4,8 @@
 // A cv::MatAllocator that keeps released gradient buffers for the next backward pass (see gradient_buffers.hpp).
 #include "gradient_buffers.hpp"
 
+#include <map>
+
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #define INTERP_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
@@ -68,6 +70,12 @@ public:
     }
 
 private:
+    struct Block
+    {
+        uchar* data;
+        uint64 stamp;  // when it was cached: the oldest blocks go first when the cache is full
+    };
+
     uchar* take(size_t size) const
     {
         if (size >= kSmallest)
@@ -76,7 +84,8 @@ private:
             auto it = cache.find(size);
             if (it != cache.end())
             {
-                uchar* p = it->second;
+                uchar* p = it->second.data;
+                ages.erase(it->second.stamp);
                 cache.erase(it);
                 bytes -= size;
                 INTERP_UNPOISON(p, size);
@@ -88,22 +97,38 @@ private:
 
     void give(uchar* p, size_t size) const
     {
-        if (size >= kSmallest)
+        if (size >= kSmallest && size <= kLimit)
         {
             std::lock_guard<std::mutex> lock(mutex);
-            if (bytes + size <= kLimit)
+            // Least recently cached blocks make room: sizes of an earlier network or batch size must not keep
+            // out those of the current one
+            while (bytes + size > kLimit)
             {
-                INTERP_POISON(p, size);
-                cache.emplace(size, p);
-                bytes += size;
-                return;
+                const auto oldest = ages.begin();
+                auto range = cache.equal_range(oldest->second);
+                auto it = range.first;
+                while (it->second.stamp != oldest->first)
+                    ++it;
+                CV_DbgAssert(it != range.second);
+                INTERP_UNPOISON(it->second.data, it->first);
+                fastFree(it->second.data);
+                bytes -= it->first;
+                cache.erase(it);
+                ages.erase(oldest);
             }
+            INTERP_POISON(p, size);
+            cache.emplace(size, Block{ p, clock });
+            ages.emplace(clock++, size);
+            bytes += size;
+            return;
         }
         fastFree(p);
     }
 
     mutable std::mutex mutex;
-    mutable std::multimap<size_t, uchar*> cache;  // byte size -> block
+    mutable std::multimap<size_t, Block> cache;  // byte size -> block
+    mutable std::map<uint64, size_t> ages;        // stamp -> byte size, oldest first
+    mutable uint64 clock = 0;
     mutable size_t bytes = 0;
 };
 

@@ -15,8 +15,9 @@ last Mat referring to it goes, for the next gradient of the same byte size.
 
 A backward pass allocates one gradient per layer and frees it a few layers later; large blocks are mmap'ed by malloc
 and every first touch of a fresh page is a page fault, which made element-wise backward rules cost ten times their
-arithmetic. Buffers from the cache are already mapped. The cache holds at most 256 MB; blocks
-under 64 KB go to malloc as usual. Thread-safe. Under AddressSanitizer cached blocks are poisoned, so a gradient used
+arithmetic. Buffers from the cache are already mapped. The cache holds at most 256 MB, and the least recently cached
+blocks make room for new ones (so the sizes of an earlier network or batch size do not keep out the current ones);
+blocks under 64 KB go to malloc as usual. Thread-safe. Under AddressSanitizer cached blocks are poisoned, so a gradient used
 after its release is still reported. */
 Mat newGradient(int dims, const int* sizes);
 //! newGradient() filled with zeros.

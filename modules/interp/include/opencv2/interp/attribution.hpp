@@ -110,7 +110,7 @@ struct CV_EXPORTS_W_SIMPLE GradCamParams
 /** @brief Parameters of SmoothGrad. */
 struct CV_EXPORTS_W_SIMPLE SmoothGradParams
 {
-    CV_WRAP SmoothGradParams() : samples(25), noiseLevel(0.15), seed(0), batchSize(16), variant(BACKWARD_STANDARD) {}
+    CV_WRAP SmoothGradParams() : samples(25), noiseLevel(0.15), seed(0), batchSize(8), variant(BACKWARD_STANDARD) {}
 
     CV_PROP_RW int samples;        //!< noisy copies n per image
     /** Noise standard deviation as a fraction of each image's value range in the blob, max(x) - min(x)
@@ -118,8 +118,9 @@ struct CV_EXPORTS_W_SIMPLE SmoothGradParams
     CV_PROP_RW double noiseLevel;
     CV_PROP_RW int seed;           //!< seed of the Gaussian noise (cv::RNG); results do not depend on batchSize
     /** Most copies per forward/backward pass (images and copies are mixed in a batch). Fewer when the tape of that
-    many would exceed 96 MB (larger batches are slower: their memory no longer fits the reused buffers), and one
-    at a time when the network fails on a batch (cv::dnn 4.6 does on some models exported at batch 1). */
+    many would exceed 96 MB (larger batches measured slower than single passes: their memory no longer fits the
+    reused buffers and caches), and one at a time when the network fails on a batch (cv::dnn 4.6 does on some
+    models exported at batch 1). The result does not depend on it. */
     CV_PROP_RW int batchSize;
     /** Explicit noise instead of random noise, added as is: n x C x H x W float32, the same n copies for every
     image of the batch. `samples`, `noiseLevel` and `seed` are then ignored. */
@@ -131,7 +132,7 @@ struct CV_EXPORTS_W_SIMPLE SmoothGradParams
 struct CV_EXPORTS_W_SIMPLE IntegratedGradientsParams
 {
     CV_WRAP IntegratedGradientsParams() : steps(50), baseline(BASELINE_ZERO), baselineValue(0), blurSigma(0),
-                                          batchSize(16) {}
+                                          batchSize(8) {}
 
     /** Intervals m of the path integral; the trapezoid rule evaluates the gradient at the m + 1 points
     alpha = 0, 1/m, ..., 1 with weights 1/(2m), 1/m, ..., 1/m, 1/(2m). */
