@@ -89,9 +89,12 @@ class Methods:
         saved = {}
 
         def keep(module, inputs, out):
-            # The input does not require grad: the graph starts at the layer, and the backward stops there.
+            # The input does not require grad: the graph starts at the layer, and the backward stops there. The
+            # layer's output becomes a leaf; a clone of it goes on, as the model may modify it in place (DenseNet's
+            # final ReLU does).
             if not out.requires_grad:
-                out.requires_grad_(True)
+                saved["a"] = out.detach().requires_grad_(True)
+                return saved["a"].clone()
             saved["a"] = out
 
         h = self.layer.register_forward_hook(keep)

@@ -236,6 +236,9 @@ std::vector<RuleCase> ruleCases()
     }
     single("lrn_across", { 1, 7, 3, 3 }, "LRN",
            P().set("local_size", 5).set("alpha", 0.5f).set("beta", 0.75f).set("bias", 1.5f), 2.f);
+    // planes of 99 pixels, batch 2: the rule's blocks of 64 pixels, a partial block, the second sample
+    single("lrn_across_blocks", { 2, 6, 9, 11 }, "LRN",
+           P().set("local_size", 3).set("alpha", 0.3f).set("beta", 0.6f).set("bias", 1.f), 2.f);
     single("lrn_within", { 1, 2, 5, 5 }, "LRN",
            P().set("local_size", 3).set("alpha", 0.8f).set("beta", 0.75f).set("bias", 1.f).set("norm_region", "WITHIN_CHANNEL"), 2.f);
     // Softmax

@@ -44,49 +44,77 @@ public:
     }
 
 private:
+    /* Across channels, for a block of L pixels at a time so that the loops over pixels vectorise:
+       s_c = bias + a * sum_{j in window(c)} x_j^2, dx_c = dy_c s_c^-beta - 2 a beta x_c sum_{j in window(c)} t_j,
+       t_j = dy_j x_j s_j^(-beta-1); one cv::pow per block (s^(-beta-1) = s^-beta / s). */
     void across(const Mat& x, const Mat& dy, Mat& dx) const
     {
         const int N = x.size[0], C = x.size[1];
         const size_t plane = x.total() / ((size_t)N * C);
         const int r = (size - 1) / 2;
-        const size_t chunk = 256;
-        const size_t chunksPerSample = (plane + chunk - 1) / chunk;
-        cv::parallel_for_(Range(0, (int)(N * chunksPerSample)), [&](const Range& range) {
-            std::vector<double> sq(C), sb(C), t(C);  // x^2, s^-beta, dy x s^(-beta-1)
+        const int L = 64;
+        const size_t blocksPerSample = (plane + L - 1) / L;
+        cv::parallel_for_(Range(0, (int)(N * blocksPerSample)), [&](const Range& range) {
+            Mat sq(C, L, CV_32F), s(C, L, CV_32F), sb(C, L, CV_32F), t(C, L, CV_32F);
+            std::vector<float> acc(L);
             for (int job = range.start; job < range.end; job++)
             {
-                const int n = job / (int)chunksPerSample;
-                const size_t p0 = (job % chunksPerSample) * chunk, p1 = std::min(plane, p0 + chunk);
-                const float* px = x.ptr<float>() + (size_t)n * C * plane;
-                const float* pdy = dy.ptr<float>() + (size_t)n * C * plane;
-                float* pdx = dx.ptr<float>() + (size_t)n * C * plane;
-                for (size_t p = p0; p < p1; p++)
+                const int n = job / (int)blocksPerSample;
+                const size_t p0 = (job % blocksPerSample) * L;
+                const int len = (int)std::min<size_t>(L, plane - p0);
+                const float* px = x.ptr<float>() + (size_t)n * C * plane + p0;
+                const float* pdy = dy.ptr<float>() + (size_t)n * C * plane + p0;
+                float* pdx = dx.ptr<float>() + (size_t)n * C * plane + p0;
+                for (int c = 0; c < C; c++)
                 {
-                    for (int c = 0; c < C; c++)
-                    {
-                        const double v = px[c * plane + p];
-                        sq[c] = v * v;
-                    }
-                    for (int c = 0; c < C; c++)
-                    {
-                        double acc = 0;
-                        for (int j = std::max(0, c - r); j <= std::min(C - 1, c + r); j++)
-                            acc += sq[j];
-                        const double s = bias + a * acc;
-                        sb[c] = std::pow(s, -(double)beta);  // one pow per element: s^(-beta-1) = s^-beta / s
-                        t[c] = pdy[c * plane + p] * px[c * plane + p] * sb[c] / s;
-                    }
-                    for (int c = 0; c < C; c++)
-                    {
-                        double acc = 0;
-                        for (int j = std::max(0, c - r); j <= std::min(C - 1, c + r); j++)
-                            acc += t[j];
-                        pdx[c * plane + p] = (float)(pdy[c * plane + p] * sb[c] -
-                                                     2.0 * a * beta * px[c * plane + p] * acc);
-                    }
+                    float* q = sq.ptr<float>(c);
+                    const float* xc = px + c * plane;
+                    for (int i = 0; i < len; i++)
+                        q[i] = xc[i] * xc[i];
+                }
+                for (int c = 0; c < C; c++)
+                {
+                    windowSum(sq, c, r, len, acc.data());
+                    float* sc = s.ptr<float>(c);
+                    for (int i = 0; i < len; i++)
+                        sc[i] = bias + a * acc[i];
+                }
+                cv::pow(s.colRange(0, len), -(double)beta, sb.colRange(0, len));
+                for (int c = 0; c < C; c++)
+                {
+                    const float* xc = px + c * plane;
+                    const float* dyc = pdy + c * plane;
+                    const float* sc = s.ptr<float>(c);
+                    const float* sbc = sb.ptr<float>(c);
+                    float* tc = t.ptr<float>(c);
+                    for (int i = 0; i < len; i++)
+                        tc[i] = dyc[i] * xc[i] * sbc[i] / sc[i];
+                }
+                const float k = 2.f * a * beta;
+                for (int c = 0; c < C; c++)
+                {
+                    windowSum(t, c, r, len, acc.data());
+                    const float* xc = px + c * plane;
+                    const float* dyc = pdy + c * plane;
+                    const float* sbc = sb.ptr<float>(c);
+                    float* dxc = pdx + c * plane;
+                    for (int i = 0; i < len; i++)
+                        dxc[i] = dyc[i] * sbc[i] - k * xc[i] * acc[i];
                 }
             }
         });
+    }
+
+    //! acc[i] = sum of rows j of m in [c - r, c + r] (clipped to the rows), columns [0, len)
+    static void windowSum(const Mat& m, int c, int r, int len, float* acc)
+    {
+        std::fill(acc, acc + len, 0.f);
+        for (int j = std::max(0, c - r); j <= std::min(m.rows - 1, c + r); j++)
+        {
+            const float* row = m.ptr<float>(j);
+            for (int i = 0; i < len; i++)
+                acc[i] += row[i];
+        }
     }
 
     void within(const Mat& x, const Mat& dy, Mat& dx) const
