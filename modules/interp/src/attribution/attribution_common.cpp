@@ -206,7 +206,6 @@ void batchedGradients(const Explainer& explainer, const MatShape& rowShape, int 
     // The first pass takes one row and tells how much a row's tape holds; the next passes take as many rows as fit
     // kBatchTapeBytes (at most batchSize). Rows are made once each, in order (SmoothGrad's noise depends on it).
     int chunk = 1;
-    bool batchesFail = false;
     for (int start = 0; start < rows;)
     {
         const int b = std::min(chunk, rows - start);
@@ -228,18 +227,17 @@ void batchedGradients(const Explainer& explainer, const MatShape& rowShape, int 
         catch (const cv::Exception&)
         {
             // Some imported graphs take one image at a time (cv::dnn fails on more, see the header); this batch
-            // and the next ones go row by row then, which gives the same result
+            // and the next ones go row by row then, which gives the same result. The first pass has one row.
             if (b == 1)
                 throw;
-            batchesFail = true;
             chunk = 1;
+        }
+        if (tape)
+            gradients(tape, start, targets);
+        else
             for (int i = 0; i < b; i++)
                 gradients(explainer.forward(sampleView(batch, i)), start + i, std::vector<Target>(1, targets[i]));
-            start += b;
-            continue;
-        }
-        gradients(tape, start, targets);
-        if (start == 0 && !batchesFail)
+        if (start == 0)
         {
             const size_t perRow = std::max<size_t>(1, tapeBytesPerRow(explainer, *tape));
             chunk = (int)std::max<size_t>(1, std::min<size_t>(batchSize, kBatchTapeBytes / perRow));

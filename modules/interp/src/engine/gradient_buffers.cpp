@@ -105,11 +105,11 @@ private:
             while (bytes + size > kLimit)
             {
                 const auto oldest = ages.begin();
-                auto range = cache.equal_range(oldest->second);
+                const auto range = cache.equal_range(oldest->second);
                 auto it = range.first;
-                while (it->second.stamp != oldest->first)
+                while (it != range.second && it->second.stamp != oldest->first)
                     ++it;
-                CV_DbgAssert(it != range.second);
+                CV_Assert(it != range.second);
                 INTERP_UNPOISON(it->second.data, it->first);
                 fastFree(it->second.data);
                 bytes -= it->first;

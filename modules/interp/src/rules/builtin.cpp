@@ -62,33 +62,29 @@ void parallelChunks(size_t total, const std::function<void(size_t, size_t)>& fn,
     });
 }
 
+void ElementwiseBackward::apply(const Mat& x, const Mat& y, const Mat& dy, Mat& dx) const
+{
+    CV_Assert(x.isContinuous() && y.isContinuous() && dy.isContinuous() && dx.isContinuous() &&
+              x.total() == dy.total() && dx.total() == dy.total());
+    const float* px = x.ptr<float>();
+    const float* py = y.ptr<float>();
+    const float* pdy = dy.ptr<float>();
+    float* pdx = dx.ptr<float>();
+    parallelChunks(x.total(), [&](size_t b, size_t e) { fn(px + b, py + b, pdy + b, pdx + b, e - b); });
+}
+
 void ElementwiseBackward::backward(const std::vector<Mat>& inputs, const std::vector<Mat>& outputs,
                                    const std::vector<Mat>& outputGrads, const std::vector<bool>& needed,
                                    std::vector<Mat>& inputGrads) const
 {
     if (!needed[0])
         return;
-    const Mat& x = inputs[0];
-    const Mat& y = outputs[0];
-    const Mat& dy = outputGrads[0];
-    CV_Assert(x.isContinuous() && y.isContinuous() && dy.isContinuous() && x.total() == dy.total());
-    Mat dx = newBlobLike(x);
-    const float* px = x.ptr<float>();
-    const float* py = y.ptr<float>();
-    const float* pdy = dy.ptr<float>();
-    float* pdx = dx.ptr<float>();
-    parallelChunks(x.total(), [&](size_t b, size_t e) { fn(px + b, py + b, pdy + b, pdx + b, e - b); });
+    Mat dx = newBlobLike(inputs[0]);
+    apply(inputs[0], outputs[0], outputGrads[0], dx);
     inputGrads[0] = dx;
 }
 
-void ElementwiseBackward::backwardInPlace(const Mat& x, const Mat& y, Mat& grad) const
-{
-    CV_Assert(x.isContinuous() && y.isContinuous() && grad.isContinuous() && x.total() == grad.total());
-    const float* px = x.ptr<float>();
-    const float* py = y.ptr<float>();
-    float* pg = grad.ptr<float>();
-    parallelChunks(x.total(), [&](size_t b, size_t e) { fn(px + b, py + b, pg + b, pg + b, e - b); });
-}
+void ElementwiseBackward::backwardInPlace(const Mat& x, const Mat& y, Mat& grad) const { apply(x, y, grad, grad); }
 
 }  // namespace rules
 }  // namespace interp

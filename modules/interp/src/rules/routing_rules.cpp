@@ -31,13 +31,7 @@ public:
                 ranges[axis] = Range(offset, offset + len);
                 const Mat part = dy(ranges);
                 // a contiguous part (batch 1 along channels: DenseNet, Inception) is passed on as a view of dy
-                if (part.isContinuous())
-                    inputGrads[i] = part;
-                else
-                {
-                    inputGrads[i] = newBlobLike(part);
-                    part.copyTo(inputGrads[i]);
-                }
+                inputGrads[i] = part.isContinuous() ? part : reusedCopy(part);
             }
             offset += len;
         }

@@ -99,6 +99,8 @@ public:
     //! `fn` with dx = dy (every built-in element-wise function reads dy[i] before it writes dx[i])
     void backwardInPlace(const Mat& x, const Mat& y, Mat& grad) const CV_OVERRIDE;
 private:
+    //! dx = fn(x, y, dy) over all elements, in parallel chunks (dx may be dy)
+    void apply(const Mat& x, const Mat& y, const Mat& dy, Mat& dx) const;
     Fn fn;
 };
 

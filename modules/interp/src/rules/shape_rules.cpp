@@ -197,7 +197,7 @@ public:
             std::vector<Range> ranges;
             for (int a = 0; a < x.dims; a++)
                 ranges.push_back(Range(before[a], before[a] + x.size[a]));
-            inputGrads[0] = dy(ranges).clone();
+            inputGrads[0] = reusedCopy(dy(ranges));
             return;
         }
         const int N = x.size[0], C = x.size[1], H = x.size[2], W = x.size[3];
