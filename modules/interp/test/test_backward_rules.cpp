@@ -77,6 +77,9 @@ std::vector<RuleCase> ruleCases()
     single("conv_depthwise_5x5", { 1, 4, 8, 8 }, "Convolution", convParams(4, 5, 1, 2, 4, 4, 4));
     single("conv_dilated", { 1, 2, 9, 9 }, "Convolution", convParams(3, 3, 1, 2, 1, 2, 5, 2));
     single("conv_1x1", { 2, 5, 3, 3 }, "Convolution", convParams(3, 1, 1, 0, 1, 5, 6));
+    // oneDNN computes the input gradient of convolutions of fewer than 8 input channels (all cases above but the
+    // grouped ones) with its GEMM kernel, and of wider ones with its direct kernel
+    single("conv_3x3_strided_nine_channels", { 1, 9, 7, 7 }, "Convolution", convParams(4, 3, 2, 1, 1, 9, 61));
     {
         // cv::dnn convolutions reject asymmetric pads: the ONNX importer inserts a Padding layer instead
         int pads[] = { 0, 0, 0, 0, 0, 2, 1, 0 };
@@ -121,6 +124,15 @@ std::vector<RuleCase> ruleCases()
         lp.blobs.push_back(randn({ 5, 18 }, 0.5f, 11));
         lp.blobs.push_back(randn({ 1, 5 }, 0.1f, 12));
         single("inner_product", { 2, 2, 3, 3 }, "InnerProduct", lp);
+        // a ReLU after it zeroes the output gradient of some units for one sample, of some for both (rows skipped)
+        LayerParams wide;
+        wide.set("num_output", 12); wide.set("bias_term", true); wide.set("axis", 1);
+        wide.blobs.push_back(randn({ 12, 18 }, 0.5f, 62));
+        wide.blobs.push_back(randn({ 1, 12 }, 0.1f, 63));
+        cases.push_back({ "inner_product_relu", { 2, 2, 3, 3 }, [wide](NetBuilder& b) {
+            b.add("fc", "InnerProduct", wide);
+            b.add("layer", "ReLU", LayerParams());
+        }, 1.f });
     }
     // Pooling
     single("maxpool_overlapping_ceil", { 1, 2, 7, 7 }, "Pooling",
