@@ -360,6 +360,37 @@ std::vector<String> evaluationMetricNames()
     return std::vector<String>{ "iou", "pointing", "mass", "deletion", "insertion", "sanity" };
 }
 
+namespace {
+
+/* Networks for the deletion and insertion curves, one per thread of the image loop (the first is `ex` itself): with
+   one network their forward passes take turns under its lock, while the rest of the loop (GrabCut) runs on every
+   thread. The others are loaded again from the model's files, as long as all copies of the weights stay under
+   512 MB; an explainer made from a cv::dnn::Net (no files) keeps taking turns. */
+std::vector<Ptr<Explainer> > curveNetworks(const Ptr<Explainer>& ex, int threads)
+{
+    std::vector<Ptr<Explainer> > nets(1, ex);
+    dnn::Net net = ex->getNet();
+    size_t bytes = 0;
+    for (const String& name : net.getLayerNames())
+        for (const Mat& b : net.getLayer(name)->blobs)
+            bytes += b.total() * b.elemSize();
+    const size_t budget = (size_t)512 << 20;
+    while ((int)nets.size() < threads && bytes * (nets.size() + 1) <= budget)
+    {
+        try
+        {
+            nets.push_back(ex->reload());
+        }
+        catch (const cv::Exception&)
+        {
+            break;  // no model files: the curves share `ex`
+        }
+    }
+    return nets;
+}
+
+}  // namespace
+
 EvaluationReport evaluateSaliency(const Ptr<Explainer>& explainer, const ModelInfo& model, const GroundTruthSet& data,
                                   const std::vector<Target>& targets, const EvaluationParams& params)
 {
@@ -420,6 +451,9 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
         if (b % params.shardCount == params.shardIndex)
             shardTotal += std::min(total, begin + params.batchSize) - begin;
     typedef std::chrono::steady_clock Clock;
+    const int stripes = std::max(1, std::min(cv::getNumThreads(), params.batchSize));
+    const std::vector<Ptr<Explainer> > curveNets =
+        doDeletion || doInsertion ? curveNetworks(ex, stripes) : std::vector<Ptr<Explainer> >(1, ex);
     for (int begin = 0, b = 0; begin < total; begin += params.batchSize, b++)
     {
         const bool mine = b % params.shardCount == params.shardIndex;
@@ -464,31 +498,38 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
             AttributionParams ap = params.attribution;
             ap.method = parseAttributionMethod(methods[m]);
             const std::vector<Mat> maps = attribute(ex, blob, targets, ap).maps;
-            // the images' metrics in parallel (GrabCut is single-threaded), stored per image, appended in order
+            // the images' metrics in parallel (GrabCut is single-threaded), stored per image, appended in order;
+            // stripe t takes images t, t + T, ... and the curve network t % (networks)
             const int n = end - begin;
+            const int T = std::min(stripes, n);
             std::vector<double> iou(n), pointing(n), mass(n), deletion(n), insertion(n);
-            cv::parallel_for_(Range(0, n), [&](const Range& r) {
-                for (int j = r.start; j < r.end; j++)
+            cv::parallel_for_(Range(0, T), [&](const Range& r) {
+                for (int t = r.start; t < r.end; t++)
                 {
-                    const Mat onImage = prep.mapToImage(maps[j], batch.images[j].size());
-                    const Mat& mask = batch.masks[j];
-                    if (doIoU)
+                    const Ptr<Explainer>& net = curveNets[t % curveNets.size()];
+                    for (int j = t; j < n; j += T)
                     {
-                        Mat seg;
-                        segmentFromSaliency(batch.images[j], onImage, seg, params.segmentation);
-                        iou[j] = maskIoU(seg, mask);
+                        const Mat onImage = prep.mapToImage(maps[j], batch.images[j].size());
+                        const Mat& mask = batch.masks[j];
+                        if (doIoU)
+                        {
+                            Mat seg;
+                            segmentFromSaliency(batch.images[j], onImage, seg, params.segmentation);
+                            iou[j] = maskIoU(seg, mask);
+                        }
+                        if (doPointing)
+                            pointing[j] = pointingGameHit(onImage, mask, params.pointingTolerance) ? 1.0 : 0.0;
+                        if (doMass)
+                            mass[j] = saliencyMassInMask(onImage, mask);
+                        if (doDeletion)
+                            deletion[j] = deletionCurve(net, sampleOf(blob, j), targets[j], maps[j],
+                                                        params.perturbation).auc;
+                        if (doInsertion)
+                            insertion[j] = insertionCurve(net, sampleOf(blob, j), targets[j], maps[j],
+                                                          params.perturbation).auc;
                     }
-                    if (doPointing)
-                        pointing[j] = pointingGameHit(onImage, mask, params.pointingTolerance) ? 1.0 : 0.0;
-                    if (doMass)
-                        mass[j] = saliencyMassInMask(onImage, mask);
-                    if (doDeletion)
-                        deletion[j] = deletionCurve(ex, sampleOf(blob, j), targets[j], maps[j], params.perturbation).auc;
-                    if (doInsertion)
-                        insertion[j] = insertionCurve(ex, sampleOf(blob, j), targets[j], maps[j],
-                                                      params.perturbation).auc;
                 }
-            }, n);
+            }, T);
             auto append = [](bool on, std::vector<double>& to, const std::vector<double>& from) {
                 if (on)
                     to.insert(to.end(), from.begin(), from.end());

@@ -5,6 +5,7 @@
 #include "../precomp.hpp"
 #include "map_utils.hpp"
 #include "../softmax.hpp"
+#include "../engine/engine_impl.hpp"
 #include "opencv2/interp/evaluation.hpp"
 
 #include <numeric>
@@ -73,13 +74,19 @@ PerturbationCurve perturbationCurve(const Ptr<Explainer>& ex, InputArray blob_, 
     const Mat& end = deletion ? base : blob;     // pixels switch to this one
     PerturbationCurve curve;
     curve.scores.assign(p.steps + 1, 0.0);
-    for (int first = 0; first <= p.steps; first += p.batchSize)
+    // Batches of one size, the last one padded with copies of its last image: cv::dnn sets a network up again,
+    // allocating every blob, whenever the input shape changes, which batches of 16 and 1 (17 points) did twice per
+    // curve, at the cost of the whole curve on small networks
+    const int points = p.steps + 1;
+    const int batches = (points + p.batchSize - 1) / p.batchSize;
+    const int per = (points + batches - 1) / batches;
+    for (int first = 0; first < points; first += per)
     {
-        const int n = std::min(p.batchSize, p.steps + 1 - first);
-        Mat batch(std::vector<int>{ n, C, H, W }, CV_32F);
-        for (int i = 0; i < n; i++)
+        const int n = std::min(per, points - first);
+        Mat batch(std::vector<int>{ per, C, H, W }, CV_32F);
+        for (int i = 0; i < per; i++)
         {
-            const int k = first + i;
+            const int k = first + std::min(i, n - 1);
             const int count = (int)std::lround((double)k * HW / p.steps);
             for (int c = 0; c < C; c++)
             {
@@ -90,18 +97,19 @@ PerturbationCurve perturbationCurve(const Ptr<Explainer>& ex, InputArray blob_, 
                     dst[order[j]] = e[order[j]];
             }
         }
-        Ptr<Tape> tape = ex->forward(batch);
-        const Mat& s = tape->outputs(scoreLayer)[0];
-        const int per = (int)(s.total() / n);
-        if (classIndex < 0 || classIndex >= per)
+        std::vector<Mat> outs;  // the scores only: no tape of every layer
+        forwardLayers(*ex, batch, std::vector<int>(1, scoreLayer), outs);
+        const Mat& s = outs[0];
+        const int classes = (int)(s.total() / per);
+        if (classIndex < 0 || classIndex >= classes)
             CV_Error(Error::StsOutOfRange, cv::format("class %d is out of range: layer '%s' has %d classes", classIndex,
-                                                      ex->graph().layer(scoreLayer).name.c_str(), per));
+                                                      ex->graph().layer(scoreLayer).name.c_str(), classes));
         for (int i = 0; i < n; i++)
         {
-            const float* v = s.ptr<float>() + (size_t)i * per;
+            const float* v = s.ptr<float>() + (size_t)i * classes;
             double score = v[classIndex];
             if (p.probability)
-                score = std::exp(score - logSumExp(v, (size_t)per));
+                score = std::exp(score - logSumExp(v, (size_t)classes));
             curve.scores[first + i] = score;
         }
     }

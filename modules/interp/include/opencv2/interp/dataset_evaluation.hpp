@@ -147,6 +147,9 @@ For every method and image: the map of the image's target (its predicted class w
 - "sanity": cascadingRandomization() on the first `sanityImages` images (Adebayo et al. 2018; gradient methods
   only).
 Maps are computed at the network input and carried back onto the original image with Preprocessing::mapToImage().
+The images' metrics run on all threads; for the curves each thread gets its own copy of the network, loaded again
+from `explainer`'s files (Explainer::reload()) while all copies of the weights fit in 512 MB (an explainer made from a
+cv::dnn::Net has no files: its forward passes take turns).
 The targets are part of EvaluationReport::settings, so shards explaining different targets are not merged.
 @param explainer the network (cv::interp::readNet())
 @param model its preprocessing and name (e.g. embeddedModel() or modelInfoFor())

@@ -38,7 +38,7 @@ struct CV_EXPORTS_W_SIMPLE PerturbationParams
     CV_PROP_RW int deletionBaseline;   //!< PerturbationBaseline replacing deleted pixels
     CV_PROP_RW int insertionBaseline;  //!< PerturbationBaseline of the image pixels are inserted into
     CV_PROP_RW double blurSigma;       //!< PERTURB_BLUR: Gaussian sigma in pixels; 0 = max(H, W) / 10
-    CV_PROP_RW int batchSize;          //!< perturbed images per forward pass
+    CV_PROP_RW int batchSize;          //!< at most this many perturbed images per forward pass (batches of one size)
     /** Score the softmax probability of the class (true), or its pre-softmax score (false). The probability is
     the softmax of the output of the target's layer (Graph::scoreLayer() when it names none). */
     CV_PROP_RW bool probability;
