@@ -173,14 +173,92 @@ private:
     }
 
     /* Offsets of the first maxima, in memory order (as the forward pass finds them), of the windows of one output
-       row: at[ox] for the window (wd, wy, wx[ox]). The loop over ox is innermost (vectorised); each window is still
-       scanned in memory order, from its first element, with a strict comparison, so ties and NaNs resolve as in
-       a window-by-window scan. Entries of windows outside the input are left unset. */
+       row: at[ox] for the window (wd, wy, wx[ox]). Each window is scanned in memory order, from its first element,
+       with a strict comparison, so ties and NaNs resolve as in a window-by-window scan. Windows whose columns are all
+       inside the input, for strides 1 and 2, run W at a time with their maxima in registers (interiorArgmax); the
+       others, at the borders, column by column of the kernel over all of them (scanArgmax). Entries of windows
+       outside the input are left unset. */
     static void rowArgmax(const float* src, const int in[3], const Window& wd, const Window& wy,
                           const std::vector<Window>& wx, const PoolAxis& ax, int* at, float* best)
     {
         const int outW = (int)wx.size();
-        for (int ox = 0; ox < outW; ox++)
+        int vecBegin = 0, vecEnd = 0;
+#if CV_SIMD
+        if (ax.stride == 1 || ax.stride == 2)
+        {
+            // columns ox * stride - padBegin + k inside the input for every k: the range of k = 0 and k = kernel - 1
+            vecBegin = std::min(outW, columnRange(ax, in[2], outW, 0).first);
+            vecEnd = std::max(vecBegin, columnRange(ax, in[2], outW, ax.kernel - 1).second);
+            vecEnd = ax.stride == 1 ? interiorArgmax<1>(src, in, wd, wy, ax, vecBegin, vecEnd, at)
+                                    : interiorArgmax<2>(src, in, wd, wy, ax, vecBegin, vecEnd, at);
+        }
+#endif
+        scanArgmax(src, in, wd, wy, wx, ax, 0, vecBegin, at, best);
+        scanArgmax(src, in, wd, wy, wx, ax, vecEnd, outW, at, best);
+    }
+
+    //! The output columns [lo, hi) whose kernel column k lies inside the input.
+    static std::pair<int, int> columnRange(const PoolAxis& ax, int inW, int outW, int k)
+    {
+        const int shift = k - ax.padBegin;
+        const int lo = std::max(0, shift >= 0 ? 0 : (-shift + ax.stride - 1) / ax.stride);
+        const int hi = std::min(outW, inW - 1 - shift < 0 ? 0 : (inW - 1 - shift) / ax.stride + 1);
+        return std::make_pair(lo, std::max(lo, hi));
+    }
+
+#if CV_SIMD
+    /* rowArgmax() for the windows [begin, end) whose columns are all inside the input, W at a time, the best value and
+       offset of each lane in registers; returns where it stopped (the rest is for scanArgmax). Stride 2 loads 2 W
+       floats and keeps the even ones: ox + W < end keeps the last odd one in the input. */
+    template<int S>
+    static int interiorArgmax(const float* src, const int in[3], const Window& wd, const Window& wy,
+                              const PoolAxis& ax, int begin, int end, int* at)
+    {
+        const int W = v_float32::nlanes;
+        static const int steps[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+        const v_int32 lanes = vx_load(steps) * vx_setall_s32(S);
+        int ox = begin;
+        for (; S == 1 ? ox + W <= end : ox + W < end; ox += W)
+        {
+            v_float32 best = vx_setzero_f32();
+            v_int32 where = vx_setzero_s32();
+            bool first = true;
+            for (int d = wd.lo; d < wd.hi; d++)
+                for (int y = wy.lo; y < wy.hi; y++)
+                    for (int k = 0; k < ax.kernel; k++)
+                    {
+                        const int base = (d * in[1] + y) * in[2] + k - ax.padBegin + ox * S;
+                        v_float32 v, odd;
+                        if (S == 1)
+                            v = vx_load(src + base);
+                        else
+                            v_load_deinterleave(src + base, v, odd);
+                        const v_int32 offsets = vx_setall_s32(base) + lanes;
+                        if (first)
+                        {
+                            best = v;
+                            where = offsets;
+                            first = false;
+                            continue;
+                        }
+                        const v_float32 greater = v > best;
+                        best = v_select(greater, v, best);
+                        where = v_select(v_reinterpret_as_s32(greater), offsets, where);
+                    }
+            v_store(at + ox, where);
+        }
+        return ox;
+    }
+#endif
+
+    //! rowArgmax() for the windows [oxBegin, oxEnd), one kernel column at a time over all of them.
+    static void scanArgmax(const float* src, const int in[3], const Window& wd, const Window& wy,
+                           const std::vector<Window>& wx, const PoolAxis& ax, int oxBegin, int oxEnd, int* at,
+                           float* best)
+    {
+        if (oxBegin >= oxEnd)
+            return;
+        for (int ox = oxBegin; ox < oxEnd; ox++)
             if (wx[ox].lo < wx[ox].hi)
             {
                 at[ox] = (wd.lo * in[1] + wy.lo) * in[2] + wx[ox].lo;
@@ -193,9 +271,9 @@ private:
                 for (int k = 0; k < ax.kernel; k++)
                 {
                     // column x = ox * stride - padBegin + k, inside the input for ox in [lo, hi)
+                    std::pair<int, int> r = columnRange(ax, in[2], (int)wx.size(), k);
+                    const int lo = std::max(r.first, oxBegin), hi = std::min(r.second, oxEnd);
                     const int shift = k - ax.padBegin;
-                    const int lo = std::max(0, shift >= 0 ? 0 : (-shift + ax.stride - 1) / ax.stride);
-                    const int hi = std::min(outW, in[2] - 1 - shift < 0 ? 0 : (in[2] - 1 - shift) / ax.stride + 1);
                     if (ax.stride == 1)
                         stridedMax<1>(src, row + shift, 1, lo, hi, at, best);
                     else if (ax.stride == 2)
