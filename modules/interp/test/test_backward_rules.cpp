@@ -7,11 +7,14 @@
 // f computed by plain cv::dnn forward passes.
 #include "test_precomp.hpp"
 
+#include <opencv2/dnn/all_layers.hpp>
+
 #include <set>
 
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <limits>
 
 namespace opencv_test {
 namespace {
@@ -604,6 +607,119 @@ TEST(Interp_BackwardRuleFD, every_rule_has_a_finite_difference_case)
     }
 }
 
+/* Max pooling where finite differences say nothing: tied maxima (inputs drawn from {0, 1, 2}) and NaNs. The gradient
+   of an output goes to the first of the tied maxima of its window in memory order. Reference for finite inputs:
+   cv::dnn's own argmax (the mask a standalone max-pooling layer with two outputs returns, plane-local y * W + x);
+   for NaNs, which that mask skips, a window-by-window scan written here: start at the window's first input element
+   and move on a strict >, so a NaN wins only as the first element. Widths from 1 to 37 cover every position of a
+   window against the vector lanes of the rule (borders, whole vectors, tails). */
+cv::interp::MatShape shapeOf(const cv::Mat& m) { return cv::interp::MatShape(m.size.p, m.size.p + m.dims); }
+
+struct TiePoolCase
+{
+    int kernel, stride, pad;
+    bool ceil;
+};
+
+void scanReference(const cv::Mat& x, const cv::Mat& dy, const TiePoolCase& c, cv::Mat& dx)
+{
+    const int H = x.size[2], W = x.size[3], OH = dy.size[2], OW = dy.size[3];
+    dx = cv::Mat::zeros(x.dims, x.size.p, CV_32F);
+    for (int n = 0; n < x.size[0] * x.size[1]; n++)
+    {
+        const float* src = x.ptr<float>() + (size_t)n * H * W;
+        const float* g = dy.ptr<float>() + (size_t)n * OH * OW;
+        float* dst = dx.ptr<float>() + (size_t)n * H * W;
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++)
+            {
+                const int y0 = std::max(oy * c.stride - c.pad, 0), y1 = std::min(oy * c.stride - c.pad + c.kernel, H);
+                const int x0 = std::max(ox * c.stride - c.pad, 0), x1 = std::min(ox * c.stride - c.pad + c.kernel, W);
+                if (y0 >= y1 || x0 >= x1)
+                    continue;
+                int best = y0 * W + x0;
+                for (int y = y0; y < y1; y++)
+                    for (int xx = x0; xx < x1; xx++)
+                        if (src[y * W + xx] > src[best])
+                            best = y * W + xx;
+                dst[best] += g[oy * OW + ox];
+            }
+    }
+}
+
+TEST(Interp_MaxPoolingBackward, first_of_tied_maxima_and_nans)
+{
+    const TiePoolCase cases[] = { { 3, 1, 1, false }, { 3, 2, 0, true }, { 2, 2, 0, false }, { 3, 2, 1, false },
+                                  { 5, 1, 2, false }, { 3, 3, 1, true }, { 2, 1, 0, false } };
+    int compared = 0, nanWindowsFirst = 0;
+    for (const TiePoolCase& c : cases)
+        for (int width = 1; width <= 37; width += 3)
+            for (int withNans = 0; withNans < 2; withNans++)
+            {
+                const std::string what = cv::format("kernel %d stride %d pad %d%s, width %d%s", c.kernel, c.stride,
+                                                    c.pad, c.ceil ? " ceil" : "", width, withNans ? ", NaNs" : "");
+                const int H = 6;
+                if (width + 2 * c.pad < c.kernel)
+                    continue;
+                cv::Mat x({ 2, 3, H, width }, CV_32F);
+                cv::RNG rng(width * 131 + c.kernel * 7 + c.stride);
+                for (size_t i = 0; i < x.total(); i++)
+                    x.ptr<float>()[i] = (float)rng.uniform(0, 3);
+                if (withNans)
+                    for (size_t i = 0; i < x.total(); i += 5)
+                        x.ptr<float>()[i] = std::numeric_limits<float>::quiet_NaN();
+                LayerParams lp = P().set("pool", "max").set("kernel_size", c.kernel).set("stride", c.stride)
+                                    .set("pad", c.pad).set("ceil_mode", c.ceil);
+                NetBuilder b;
+                b.net.setInputsNames(std::vector<cv::String>(1, "data"));
+                b.add("layer", "Pooling", lp);
+                cv::Ptr<cv::interp::Explainer> ex = cv::interp::Explainer::create(b.net, b.params);
+                cv::Ptr<cv::interp::Tape> tape = ex->forward(x);
+                const int target = ex->graph().require("layer");
+                const cv::Mat out = tape->outputs(target)[0];
+                cv::interp::Seeds seeds;
+                seeds[target] = interp_test::randomBlob(shapeOf(out), -1, 1, 5);
+                cv::Mat grad;
+                ex->backward(tape, seeds, cv::interp::BACKWARD_STANDARD, grad);
+
+                cv::Mat reference;
+                if (!withNans)
+                {
+                    cv::Ptr<cv::dnn::Layer> pool = cv::dnn::PoolingLayer::create(lp);
+                    std::vector<cv::interp::MatShape> inShapes(1, shapeOf(x)), outShapes, internals;
+                    pool->getMemoryShapes(inShapes, 2, outShapes, internals);
+                    std::vector<cv::Mat> ins(1, x.clone()), outs, scratch;
+                    for (const cv::interp::MatShape& sh : outShapes)
+                        outs.push_back(cv::Mat((int)sh.size(), sh.data(), CV_32F));
+                    pool->finalize(cv::InputArrayOfArrays(ins), cv::OutputArrayOfArrays(outs));
+                    pool->forward(cv::InputArrayOfArrays(ins), cv::OutputArrayOfArrays(outs), cv::OutputArrayOfArrays(scratch));
+                    ASSERT_EQ(outs.size(), 2u) << what;
+                    ASSERT_EQ(shapeOf(outs[0]), shapeOf(out)) << what;
+                    reference = cv::Mat::zeros(x.dims, x.size.p, CV_32F);
+                    const cv::Mat& seed = seeds[target];
+                    const size_t inPlane = (size_t)H * width, outPlane = outs[1].total() / 6;
+                    for (size_t i = 0; i < outs[1].total(); i++)
+                    {
+                        const int at = (int)outs[1].ptr<float>()[i];
+                        ASSERT_GE(at, 0) << what;
+                        reference.ptr<float>()[i / outPlane * inPlane + at] += seed.ptr<float>()[i];
+                    }
+                }
+                else
+                {
+                    scanReference(x, seeds[target], c, reference);
+                    // windows that start on a NaN (which then takes the gradient) are in the cases
+                    for (size_t i = 0; i < x.total(); i++)
+                        if (cvIsNaN(x.ptr<float>()[i]) && reference.ptr<float>()[i] != 0.f)
+                            nanWindowsFirst++;
+                }
+                EXPECT_LE(cv::norm(grad.reshape(1, 1), reference.reshape(1, 1), cv::NORM_INF), 1e-6) << what;
+                compared++;
+            }
+    EXPECT_GT(compared, 150);
+    EXPECT_GT(nanWindowsFirst, 0);
+}
+
 /* Negative axes, per layer type that has one: the network with axis = -k and the same network with
    axis = rank - k give identical outputs and gradients, the captured parameters read non-negative after the
    first forward pass, and cv::dnn's shape inference still agrees with the recorded outputs afterwards (it did
@@ -666,7 +782,6 @@ std::vector<AxisCase> axisCases()
     return c;
 }
 
-cv::interp::MatShape shapeOf(const cv::Mat& m) { return cv::interp::MatShape(m.size.p, m.size.p + m.dims); }
 
 class NegativeAxes : public ::testing::TestWithParam<AxisCase> {};
 

@@ -6,16 +6,19 @@
 // averages squares over a window of channels of an N x 1 x C x H x W view).
 //
 // Every case is the 3-D one with missing leading spatial axes of size 1 (kernel 1, stride 1, no padding).
-// A pooling layer inside a network keeps no argmax (cv::dnn computes it only for layers with two outputs),
-// so max pooling re-finds the maximum of each window in the recorded input, scanning it in memory order and
-// keeping the first maximum, as the forward pass does; the gradient is added (not written) to that position
-// so overlapping windows (AlexNet's 3x3 stride 2) accumulate. Windows follow cv::dnn's geometry:
-// start = o*stride - pad_begin, clipped to the input; average pooling divides by the window clipped to the
-// padded input (count_include_pad) or to the input (exclude padding), as the forward pass does.
+// A pooling layer inside a network keeps no argmax (cv::dnn computes it only for layers with two outputs, at
+// about the cost of this rule's scan, so asking for it would move the work into the forward pass, not save it):
+// max pooling re-finds the maximum of each window in the recorded input, scanning it in memory order and
+// keeping the first of tied maxima, as cv::dnn's argmax and PyTorch's do; the gradient is added (not written)
+// to that position so overlapping windows (AlexNet's 3x3 stride 2) accumulate. Windows follow cv::dnn's
+// geometry: start = o*stride - pad_begin, clipped to the input; average pooling divides by the window clipped
+// to the padded input (count_include_pad) or to the input (exclude padding), as the forward pass does.
 #include "../precomp.hpp"
 #include "rules.hpp"
 
 #include <opencv2/core/hal/intrin.hpp>
+
+#include <limits>
 
 namespace cv {
 namespace interp {
@@ -56,21 +59,30 @@ public:
             windows(axes[a], in[a], out[a], win[a]);
         const size_t inPlane = (size_t)in[0] * in[1] * in[2], outPlane = (size_t)out[0] * out[1] * out[2];
         const int planes = x.size[0] * x.size[1];
+        // max pooling: the windows of a row [xBegin, xEnd) that hold an input column (the others get no gradient)
+        int xBegin = 0, xEnd = out[2];
+        while (xBegin < xEnd && win[2][xBegin].lo >= win[2][xBegin].hi)
+            xBegin++;
+        while (xEnd > xBegin && win[2][xEnd - 1].lo >= win[2][xEnd - 1].hi)
+            xEnd--;
+        const RowScan scan(axes[2], in[2], win[2]);
         Mat dx = newBlob(dnn::shape(x));
         // a few stripes per thread: one per plane made a call (and two allocations) per 7 x 7 plane of a global pooling
         cv::parallel_for_(Range(0, planes), [&](const Range& r) {
-            std::vector<int> at(out[2]);
-            std::vector<float> best(out[2]);
+            std::vector<int> at(scan.outCols);
+            std::vector<float> padded;
+            if (type == POOL_MAX)
+                padded.assign((size_t)in[0] * in[1] * scan.cols, std::numeric_limits<float>::quiet_NaN());
             for (int nc = r.start; nc < r.end; nc++)
             {
                 const float* src = x.ptr<float>() + (size_t)nc * inPlane;
                 const float* g = dy.ptr<float>() + (size_t)nc * outPlane;
                 float* dst = dx.ptr<float>() + (size_t)nc * inPlane;
                 std::fill(dst, dst + inPlane, 0.f);  // zeroed here, so that the plane is in the cache
-                // Max pooling: neighbouring windows often share their maximum; their gradients are summed in a
-                // register and added once, instead of a chain of dependent read-modify-writes of one element.
-                int pendingAt = 0;
-                float pending = 0.f;
+                if (type == POOL_MAX)
+                    for (int row = 0; row < in[0] * in[1]; row++)
+                        std::copy(src + (size_t)row * in[2], src + (size_t)(row + 1) * in[2],
+                                  padded.data() + (size_t)row * scan.cols + axes[2].padBegin);
                 for (int od = 0; od < out[0]; od++)
                     for (int oy = 0; oy < out[1]; oy++, g += out[2])
                     {
@@ -85,21 +97,11 @@ public:
                                     scatterShare(dst, in, wd, wy, win[2][ox], g[ox]);
                             continue;
                         }
-                        rowArgmax(src, in, wd, wy, win[2], axes[2], at.data(), best.data());
-                        for (int ox = 0; ox < out[2]; ox++)
-                        {
-                            if (win[2][ox].lo >= win[2][ox].hi || g[ox] == 0.f)
-                                continue;
-                            if (at[ox] != pendingAt)
-                            {
-                                dst[pendingAt] += pending;
-                                pendingAt = at[ox];
-                                pending = 0.f;
-                            }
-                            pending += g[ox];
-                        }
+                        scan.argmax(padded.data(), in, wd, wy, at.data());
+                        // in output order, as the forward pass visits the windows (overlapping windows accumulate)
+                        for (int ox = xBegin; ox < xEnd; ox++)
+                            dst[at[ox]] += g[ox];
                     }
-                dst[pendingAt] += pending;
             }
         }, std::min(4.0 * cv::getNumThreads(), (double)planes));
         inputGrads[0] = dx;
@@ -133,156 +135,112 @@ private:
             s[a] = a < 3 - spatial ? 1 : m.size[2 + a - (3 - spatial)];
     }
 
-    /* One column of every window of a row: src[base + ox * stride] against best[ox], for ox in [lo, hi). Strides 1
-       and 2 (all but a few pooling layers) run on OpenCV's universal intrinsics, lanes = consecutive windows. */
-    template<int S>
-    static inline void stridedMax(const float* src, int base, int stride, int lo, int hi, int* at, float* best)
+    /* The first maxima of the windows of an output row, found in a copy of the input plane whose rows are padded with
+       NaN on both sides (column c of a padded row is input column c - padBegin), so that every window reads whole
+       kernel columns, border windows included, and strides 1 and 2 run W windows at a time on OpenCV's universal
+       intrinsics. Each window starts from its first input element and compares every element in memory order with a
+       strict >, as the forward pass scans it: the first of tied maxima wins, a NaN only when it is the window's first
+       element, and the NaN padding never (NaN > best is false). */
+    struct RowScan
     {
-        int ox = lo;
+        PoolAxis ax;
+        int inW;
+        int outCols;            // the output row rounded up to whole vectors
+        int cols;               // columns of a padded row
+        std::vector<int> first; // per output column: the input column of the window's first element
+
+        RowScan(const PoolAxis& a, int inW_, const std::vector<Window>& wx) : ax(a), inW(inW_)
+        {
+            const int W = lanes();
+            const int outW = (int)wx.size();
+            outCols = (outW + W - 1) / W * W;
+            // the last vector's windows, and stride 2's load of 2 W floats, stay inside the padded row
+            cols = std::max(ax.padBegin + inW, outCols * ax.stride + ax.kernel + 1);
+            first.assign(outCols, 0);
+            for (int ox = 0; ox < outW; ox++)
+                first[ox] = wx[ox].lo < wx[ox].hi ? wx[ox].lo : 0;
+        }
+
+        static int lanes()
+        {
 #if CV_SIMD
-        if (S == 1 || S == 2)
+            return v_float32::nlanes;
+#else
+            return 1;
+#endif
+        }
+
+        /* at[ox] = offset in the input plane of the first maximum of window (wd, wy, ox), for every ox < outCols (the
+           columns past the output row and windows without an input column get an offset that is not used). */
+        void argmax(const float* padded, const int in[3], const Window& wd, const Window& wy, int* at) const
+        {
+#if CV_SIMD
+            if (ax.stride == 1)
+                return vectorArgmax<1>(padded, in, wd, wy, at);
+            if (ax.stride == 2)
+                return vectorArgmax<2>(padded, in, wd, wy, at);
+#endif
+            const int firstRow = wd.lo * in[1] + wy.lo;
+            for (int ox = 0; ox < outCols; ox++)
+            {
+                int where = firstRow * inW + first[ox];
+                float best = padded[(size_t)firstRow * cols + ax.padBegin + first[ox]];
+                for (int d = wd.lo; d < wd.hi; d++)
+                    for (int y = wy.lo; y < wy.hi; y++)
+                    {
+                        const int row = d * in[1] + y;
+                        const float* p = padded + (size_t)row * cols + ox * ax.stride;
+                        for (int k = 0; k < ax.kernel; k++)
+                            if (p[k] > best)
+                            {
+                                best = p[k];
+                                where = row * inW + ox * ax.stride + k - ax.padBegin;
+                            }
+                    }
+                at[ox] = where;
+            }
+        }
+
+#if CV_SIMD
+        //! argmax() for stride S, W consecutive windows per vector (stride 2 keeps the even floats of 2 W).
+        template<int S>
+        void vectorArgmax(const float* padded, const int in[3], const Window& wd, const Window& wy, int* at) const
         {
             const int W = v_float32::nlanes;
-            static const int steps[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
-            const v_int32 lanes = vx_load(steps) * vx_setall_s32(S);
-            // stride 2 loads 2 W floats and keeps the even ones: ox + W < hi keeps the last odd one in the input
-            for (; S == 1 ? ox + W <= hi : ox + W < hi; ox += W)
+            int steps[16];
+            for (int i = 0; i < W; i++)
+                steps[i] = i * S;
+            const v_int32 lanes = vx_load(steps);
+            const int firstRow = wd.lo * in[1] + wy.lo;
+            const float* firstPadded = padded + (size_t)firstRow * cols + ax.padBegin;
+            for (int ox = 0; ox < outCols; ox += W)
             {
-                v_float32 v, odd;
-                if (S == 1)
-                    v = vx_load(src + base + ox);
-                else
-                    v_load_deinterleave(src + base + 2 * ox, v, odd);
-                const v_float32 b = vx_load(best + ox);
-                const v_float32 greater = v > b;
-                v_store(best + ox, v_select(greater, v, b));
-                const v_int32 offsets = vx_setall_s32(base + ox * S) + lanes;
-                v_store(at + ox, v_select(v_reinterpret_as_s32(greater), offsets, vx_load(at + ox)));
-            }
-        }
-#endif
-        for (; ox < hi; ox++)
-        {
-            const float v = src[base + ox * stride];
-            if (v > best[ox])
-            {
-                best[ox] = v;
-                at[ox] = base + ox * stride;
-            }
-        }
-    }
-
-    /* Offsets of the first maxima, in memory order (as the forward pass finds them), of the windows of one output
-       row: at[ox] for the window (wd, wy, wx[ox]). Each window is scanned in memory order, from its first element,
-       with a strict comparison, so ties and NaNs resolve as in a window-by-window scan. Windows whose columns are all
-       inside the input, for strides 1 and 2, run W at a time with their maxima in registers (interiorArgmax); the
-       others, at the borders, column by column of the kernel over all of them (scanArgmax). Entries of windows
-       outside the input are left unset. */
-    static void rowArgmax(const float* src, const int in[3], const Window& wd, const Window& wy,
-                          const std::vector<Window>& wx, const PoolAxis& ax, int* at, float* best)
-    {
-        const int outW = (int)wx.size();
-        int vecBegin = 0, vecEnd = 0;
-#if CV_SIMD
-        if (ax.stride == 1 || ax.stride == 2)
-        {
-            // columns ox * stride - padBegin + k inside the input for every k: the range of k = 0 and k = kernel - 1
-            vecBegin = std::min(outW, columnRange(ax, in[2], outW, 0).first);
-            vecEnd = std::max(vecBegin, columnRange(ax, in[2], outW, ax.kernel - 1).second);
-            vecEnd = ax.stride == 1 ? interiorArgmax<1>(src, in, wd, wy, ax, vecBegin, vecEnd, at)
-                                    : interiorArgmax<2>(src, in, wd, wy, ax, vecBegin, vecEnd, at);
-        }
-#endif
-        scanArgmax(src, in, wd, wy, wx, ax, 0, vecBegin, at, best);
-        scanArgmax(src, in, wd, wy, wx, ax, vecEnd, outW, at, best);
-    }
-
-    //! The output columns [lo, hi) whose kernel column k lies inside the input.
-    static std::pair<int, int> columnRange(const PoolAxis& ax, int inW, int outW, int k)
-    {
-        const int shift = k - ax.padBegin;
-        const int lo = std::max(0, shift >= 0 ? 0 : (-shift + ax.stride - 1) / ax.stride);
-        const int hi = std::min(outW, inW - 1 - shift < 0 ? 0 : (inW - 1 - shift) / ax.stride + 1);
-        return std::make_pair(lo, std::max(lo, hi));
-    }
-
-#if CV_SIMD
-    /* rowArgmax() for the windows [begin, end) whose columns are all inside the input, W at a time, the best value and
-       offset of each lane in registers; returns where it stopped (the rest is for scanArgmax). Stride 2 loads 2 W
-       floats and keeps the even ones: ox + W < end keeps the last odd one in the input. */
-    template<int S>
-    static int interiorArgmax(const float* src, const int in[3], const Window& wd, const Window& wy,
-                              const PoolAxis& ax, int begin, int end, int* at)
-    {
-        const int W = v_float32::nlanes;
-        static const int steps[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
-        const v_int32 lanes = vx_load(steps) * vx_setall_s32(S);
-        int ox = begin;
-        for (; S == 1 ? ox + W <= end : ox + W < end; ox += W)
-        {
-            v_float32 best = vx_setzero_f32();
-            v_int32 where = vx_setzero_s32();
-            bool first = true;
-            for (int d = wd.lo; d < wd.hi; d++)
-                for (int y = wy.lo; y < wy.hi; y++)
-                    for (int k = 0; k < ax.kernel; k++)
+                const v_int32 firstCols = vx_load(first.data() + ox);
+                v_float32 best = v_lut(firstPadded, firstCols);
+                v_int32 where = vx_setall_s32(firstRow * inW) + firstCols;
+                for (int d = wd.lo; d < wd.hi; d++)
+                    for (int y = wy.lo; y < wy.hi; y++)
                     {
-                        const int base = (d * in[1] + y) * in[2] + k - ax.padBegin + ox * S;
-                        v_float32 v, odd;
-                        if (S == 1)
-                            v = vx_load(src + base);
-                        else
-                            v_load_deinterleave(src + base, v, odd);
-                        const v_int32 offsets = vx_setall_s32(base) + lanes;
-                        if (first)
+                        const int row = d * in[1] + y;
+                        const float* p = padded + (size_t)row * cols + ox * S;
+                        const int base = row * inW + ox * S - ax.padBegin;
+                        for (int k = 0; k < ax.kernel; k++)
                         {
-                            best = v;
-                            where = offsets;
-                            first = false;
-                            continue;
+                            v_float32 v, odd;
+                            if (S == 1)
+                                v = vx_load(p + k);
+                            else
+                                v_load_deinterleave(p + k, v, odd);
+                            const v_float32 greater = v > best;
+                            best = v_select(greater, v, best);
+                            where = v_select(v_reinterpret_as_s32(greater), vx_setall_s32(base + k) + lanes, where);
                         }
-                        const v_float32 greater = v > best;
-                        best = v_select(greater, v, best);
-                        where = v_select(v_reinterpret_as_s32(greater), offsets, where);
                     }
-            v_store(at + ox, where);
+                v_store(at + ox, where);
+            }
         }
-        return ox;
-    }
 #endif
-
-    //! rowArgmax() for the windows [oxBegin, oxEnd), one kernel column at a time over all of them.
-    static void scanArgmax(const float* src, const int in[3], const Window& wd, const Window& wy,
-                           const std::vector<Window>& wx, const PoolAxis& ax, int oxBegin, int oxEnd, int* at,
-                           float* best)
-    {
-        if (oxBegin >= oxEnd)
-            return;
-        for (int ox = oxBegin; ox < oxEnd; ox++)
-            if (wx[ox].lo < wx[ox].hi)
-            {
-                at[ox] = (wd.lo * in[1] + wy.lo) * in[2] + wx[ox].lo;
-                best[ox] = src[at[ox]];
-            }
-        for (int d = wd.lo; d < wd.hi; d++)
-            for (int y = wy.lo; y < wy.hi; y++)
-            {
-                const int row = (d * in[1] + y) * in[2];
-                for (int k = 0; k < ax.kernel; k++)
-                {
-                    // column x = ox * stride - padBegin + k, inside the input for ox in [lo, hi)
-                    std::pair<int, int> r = columnRange(ax, in[2], (int)wx.size(), k);
-                    const int lo = std::max(r.first, oxBegin), hi = std::min(r.second, oxEnd);
-                    const int shift = k - ax.padBegin;
-                    if (ax.stride == 1)
-                        stridedMax<1>(src, row + shift, 1, lo, hi, at, best);
-                    else if (ax.stride == 2)
-                        stridedMax<2>(src, row + shift, 2, lo, hi, at, best);
-                    else
-                        stridedMax<0>(src, row + shift, ax.stride, lo, hi, at, best);
-                }
-            }
-    }
+    };
 
     //! Adds the average's (or sum's) share of gv to every input position of the window.
     inline void scatterShare(float* dst, const int in[3], const Window& wd, const Window& wy, const Window& wx,
