@@ -383,6 +383,7 @@ def main(argv):
     progress = Progress(shards)
     token = uuid.uuid4().hex[:8]
     futures = []
+    merging, merged = None, 1
     try:
         for i in range(shards):
             futures.append(client.submit(run_shard, interp, command, rest, i, shards, threads, os.getcwd(),
@@ -413,17 +414,28 @@ def main(argv):
         for name, value in merge_args:
             merge += [name, value]
         sys.stdout.flush()
-        return subprocess.call(merge, env=_shard_environment())
+        # The merge runs while the cluster closes (below); it reads the shard files, removed after it ends.
+        merging = subprocess.Popen(merge, env=_shard_environment())
     except KeyboardInterrupt:
         sys.stderr.write("interp-dask: interrupted\n")
         return 130
     finally:
         for f in futures:
             f.cancel()
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        try:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+            if merging is not None:
+                merged = merging.wait()
+        except KeyboardInterrupt:
+            if merging is not None:
+                merging.kill()
+                merging.wait()
+            sys.stderr.write("interp-dask: interrupted\n")
+            merged = 130
         shutil.rmtree(tmp, ignore_errors=True)
+    return merged
 
 
 def fail(message):
@@ -432,4 +444,9 @@ def fail(message):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    # Everything is closed and written by now; the interpreter's own shutdown after a Dask cluster (Dask's and
+    # multiprocessing's exit handlers, module teardown) would add ~0.15 s to every job: leave at once.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
