@@ -7,9 +7,11 @@
 
 #include <cstdio>
 #include <functional>
+#include <mutex>
 #include <numeric>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -300,9 +302,11 @@ void expectSameEvaluation(const EvaluationReport& a, const EvaluationReport& b, 
         const MethodEvaluation &x = a.methods[m], &y = b.methods[m];
         SCOPED_TRACE(x.method);
         EXPECT_EQ(x.method, y.method);
+        EXPECT_TRUE(sameVec(x.iou, y.iou));
         EXPECT_TRUE(sameVec(x.pointing, y.pointing));
         EXPECT_TRUE(sameVec(x.mass, y.mass));
         EXPECT_TRUE(sameVec(x.deletion, y.deletion));
+        EXPECT_TRUE(sameVec(x.insertion, y.insertion));
         EXPECT_TRUE(same(x.pointingRate, y.pointingRate));
         EXPECT_TRUE(same(x.meanMass, y.meanMass));
         EXPECT_TRUE(same(x.deletionAUC, y.deletionAUC));
@@ -317,6 +321,123 @@ void expectSameEvaluation(const EvaluationReport& a, const EvaluationReport& b, 
         return out;
     };
     EXPECT_EQ(noSeconds(a.table("csv")), noSeconds(b.table("csv")));
+}
+
+//! cv::setNumThreads() for one test, given back when it ends.
+struct ThreadCount
+{
+    explicit ThreadCount(int n) : saved(cv::getNumThreads()) { cv::setNumThreads(n); }
+    ~ThreadCount() { cv::setNumThreads(saved); }
+    int saved;
+};
+
+/* The evaluation runs as tasks of one thread each (a method's maps of a batch, an image's metrics, a sanity check).
+   With a network per worker (readNet: copies are loaded from the files) the values are the same bit for bit with one
+   worker as with several, since every map is made on one thread. An explainer made from a cv::dnn::Net has no files
+   to copy: its workers share it and its maps are made with all threads, one method after the other, as attribute()
+   makes them. Either way each method's values come from that method's maps (mass in mask and GrabCut IoU recomputed
+   by hand from each method's map). */
+TEST(Interp_DatasetEvaluation, same_values_on_any_number_of_workers)
+{
+    const ModelInfo info = embeddedModel("alexnet_fmnist");
+    const GroundTruthSet s = readGroundTruth(interp_test::dataPath("scenes/test"), "", 7);
+    EvaluationParams p;
+    p.methods = { "gradient", "gradcam", "smoothgrad" };
+    p.metrics = { "iou", "pointing", "mass", "deletion", "insertion" };
+    p.perturbation.steps = 4;
+    p.attribution.smoothGrad.samples = 3;
+    p.batchSize = 3;  // batches of 3, 3 and 1 images
+    // each method's mass in mask and IoU, from the maps `ex` makes of the images one at a time
+    auto expectFromOwnMaps = [&](const EvaluationReport& r, const cv::Ptr<Explainer>& ex, const std::string& what) {
+        SCOPED_TRACE(what);
+        for (int i = 0; i < (int)s.images.size(); i++)
+        {
+            const cv::Mat img = cv::imread(s.images[i]);
+            const cv::Mat blob = info.preprocessing.toBlob(std::vector<cv::Mat>{ img });
+            const cv::Mat mask = cv::imread(s.masks[i], cv::IMREAD_GRAYSCALE);
+            for (const std::string method : { "gradient", "gradcam" })
+            {
+                AttributionParams ap;
+                ap.method = parseAttributionMethod(method);
+                const cv::Mat map = attribute(ex, blob, { Target::classScore(r.predictions[i]) }, ap).maps[0];
+                EXPECT_NEAR(r.method(method).mass[i], saliencyMassInMask(map, mask), 1e-6) << method << " " << i;
+                cv::Mat seg;
+                segmentFromSaliency(img, info.preprocessing.mapToImage(map, img.size()), seg);
+                EXPECT_NEAR(r.method(method).iou[i], maskIoU(seg, mask), 1e-9) << method << " " << i;
+            }
+        }
+    };
+    EvaluationReport one;
+    {
+        ThreadCount threads(1);
+        const cv::Ptr<Explainer> ex = readNet(info.model, info.config);
+        one = evaluateSaliency(ex, info, s, {}, p);
+        expectFromOwnMaps(one, ex, "1 worker");
+    }
+    for (int n : { 2, 3 })
+    {
+        ThreadCount threads(n);
+        expectSameEvaluation(evaluateSaliency(readNet(info.model, info.config), info, s, {}, p), one,
+                             cv::format("%d workers, a network each", n));
+        const cv::Ptr<Explainer> shared = Explainer::create(cv::dnn::readNet(info.model));
+        expectFromOwnMaps(evaluateSaliency(shared, info, s, {}, p), shared, cv::format("%d workers, one network", n));
+    }
+}
+
+/* The progress callback hears of each method once per batch (images done so far) and of each sanity check; with
+   several workers the methods of a batch may finish in any order, one call at a time. Returning false cancels the
+   evaluation with an exception (not a hang), whichever worker's task made the call. */
+TEST(Interp_DatasetEvaluation, progress_and_cancel)
+{
+    ThreadCount threads(2);
+    const ModelInfo info = embeddedModel("alexnet_fmnist");
+    const cv::Ptr<Explainer> ex = readNet(info.model, info.config);
+    const GroundTruthSet s = readGroundTruth(interp_test::dataPath("scenes/test"), "", 5);
+    EvaluationParams p;
+    p.methods = { "gradient", "gradcam" };
+    p.metrics = { "mass", "deletion", "sanity" };
+    p.perturbation.steps = 4;
+    p.batchSize = 2;
+    p.sanityImages = 2;
+    std::vector<std::string> calls;
+    std::mutex callsMutex;
+    int allowed = -1;  // calls answered true before a false one; -1: all
+    const EvaluationProgress progress = [&](const cv::String& method, int done, int total) {
+        std::lock_guard<std::mutex> lock(callsMutex);
+        calls.push_back(method + cv::format(" %d/%d", done, total));
+        return allowed < 0 || (int)calls.size() <= allowed;
+    };
+    evaluateSaliency(ex, info, s, {}, p, progress);
+    std::vector<std::string> expected;
+    for (int done : { 2, 4, 5 })
+        for (const char* m : { "gradcam", "gradient" })
+            expected.push_back(cv::format("%s %d/5", m, done));
+    expected.push_back("gradcam (sanity) 5/5");
+    expected.push_back("gradient (sanity) 5/5");
+    std::vector<std::string> sorted = calls;
+    std::stable_sort(sorted.begin(), sorted.end(), [](const std::string& a, const std::string& b) {
+        const int da = std::atoi(a.c_str() + a.rfind(' ') + 1), db = std::atoi(b.c_str() + b.rfind(' ') + 1);
+        const bool sa = a.find("(sanity)") != std::string::npos, sb = b.find("(sanity)") != std::string::npos;
+        return std::make_tuple(sa, da, a) < std::make_tuple(sb, db, b);
+    });
+    EXPECT_EQ(sorted, expected);
+    for (size_t k = 1; k < calls.size(); k++)  // batch by batch
+        EXPECT_LE(std::atoi(calls[k - 1].c_str() + calls[k - 1].rfind(' ') + 1),
+                  std::atoi(calls[k].c_str() + calls[k].rfind(' ') + 1)) << calls[k - 1] << " then " << calls[k];
+
+    calls.clear();
+    allowed = 3;
+    try
+    {
+        evaluateSaliency(ex, info, s, {}, p, progress);
+        ADD_FAILURE() << "a progress callback returning false did not cancel the evaluation";
+    }
+    catch (const cv::Exception& e)
+    {
+        EXPECT_NE(e.err.find("cancelled"), std::string::npos) << e.err;
+    }
+    EXPECT_GE(calls.size(), 4u);
+    EXPECT_LT(calls.size(), expected.size());
 }
 
 /* Shards (whole batches, index modulo the shard count) evaluated separately, written to JSON, read back and merged

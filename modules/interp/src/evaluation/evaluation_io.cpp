@@ -13,7 +13,7 @@
 namespace cv {
 namespace interp {
 
-void finishEvaluation(EvaluationReport& r);  // evaluation_dataset.cpp
+void finishEvaluation(EvaluationReport& r);  // evaluation_run.cpp
 
 namespace {
 

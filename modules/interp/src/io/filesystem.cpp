@@ -28,6 +28,12 @@ String dirName(const String& p)
     return s == String::npos ? String(".") : p.substr(0, s);
 }
 
+String baseName(const String& p)
+{
+    const size_t s = p.rfind('/');
+    return s == String::npos ? p : p.substr(s + 1);
+}
+
 String joinPath(const String& dir, const String& name)
 {
     if (name.empty() || name[0] == '/')

@@ -15,6 +15,8 @@ namespace fs {
 bool isFile(const String& path);
 //! The directory part of a path ("." when there is none).
 String dirName(const String& path);
+//! The part of a path after its last '/' (the whole path when there is none).
+String baseName(const String& path);
 //! `name` relative to `dir` (absolute names are returned unchanged).
 String joinPath(const String& dir, const String& name);
 //! True for the file extensions cv::imread reads (png, jpg, bmp, tif, webp, pnm...), case-insensitive.

@@ -88,7 +88,9 @@ struct CV_EXPORTS_W_SIMPLE MethodEvaluation
     /** Spearman rank correlation between the trained model's maps and the maps of the model with every weighted
     layer randomised (cascadingRandomization(), last level), mean over the sanity images; low is good. */
     CV_PROP_RW double sanityCorrelation;
-    CV_PROP_RW double seconds;                //!< wall-clock time spent computing the maps and metrics
+    /** Time spent on the method's maps and metrics: its tasks' thread time divided by the number of workers (its
+    share of the wall-clock time; maps made with all threads count their wall-clock time). */
+    CV_PROP_RW double seconds;
 };
 
 /** @brief The result of evaluateSaliency(): a methods x metrics table and the per-image details.
@@ -132,8 +134,10 @@ struct CV_EXPORTS_W_SIMPLE EvaluationReport
     CV_WRAP bool complete() const;
 };
 
-/** @brief Called after each batch of images with the method, the images done and the total; return false to
-cancel (evaluateSaliency() then raises a cv::Exception with code Error::StsError). */
+/** @brief Called once a method is done with a batch of images, with the method, the images done (up to the end of
+that batch) and the total, and once per sanity check (method name + " (sanity)"); return false to cancel
+(evaluateSaliency() then raises a cv::Exception with code Error::StsError). The methods of a batch may report in any
+order, from any of the workers' threads, one call at a time. */
 typedef std::function<bool(const String& method, int done, int total)> EvaluationProgress;
 
 /** @brief Measures how faithful saliency maps are on images with ground-truth object masks.
@@ -147,9 +151,15 @@ For every method and image: the map of the image's target (its predicted class w
 - "sanity": cascadingRandomization() on the first `sanityImages` images (Adebayo et al. 2018; gradient methods
   only).
 Maps are computed at the network input and carried back onto the original image with Preprocessing::mapToImage().
-The images' metrics run on all threads; for the curves each thread gets its own copy of the network, loaded again
-from `explainer`'s files (Explainer::reload()) while all copies of the weights fit in 512 MB (an explainer made from a
-cv::dnn::Net has no files: its forward passes take turns).
+The work of a batch is a set of tasks run by cv::getNumThreads() workers, each task on one thread: a method's maps,
+an image's metrics for one method, a method's sanity check. Each worker gets its own copy of the network, loaded
+again from `explainer`'s files (Explainer::reload()), while all the copies with their tapes (estimated as the weights
+and four times cv::dnn's blob memory for a method's batch) fit in a quarter of the machine's memory; every map is then
+made on one thread, so the result does not depend on the number of threads, and the peak memory grows with it.
+Otherwise (an explainer made from a cv::dnn::Net has no files, or the network is too large) the maps are made with
+all threads, one method after the other, and the workers share the networks for the metrics, their forward passes
+taking turns. The copies have the
+weights of the files: to evaluate weights changed in memory, make the explainer with Explainer::create().
 The targets are part of EvaluationReport::settings, so shards explaining different targets are not merged.
 @param explainer the network (cv::interp::readNet())
 @param model its preprocessing and name (e.g. embeddedModel() or modelInfoFor())
