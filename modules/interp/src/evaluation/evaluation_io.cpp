@@ -4,6 +4,7 @@
 // Evaluation results as JSON (written by hand, read with cv::FileStorage) and the exact merge of shards.
 #include "../precomp.hpp"
 #include "../io/json.hpp"
+#include "../io/filesystem.hpp"
 #include "../io/result_io.hpp"
 
 #include <fstream>
@@ -200,7 +201,7 @@ EvaluationReport mergeEvaluationResults(const std::vector<EvaluationReport>& par
                                                   "only shards of one run (same model, methods, metrics, options, "
                                                   "preprocessing and images)", (int)i, what.c_str()));
         };
-        if (resultBaseName(b.model) != resultBaseName(a.model))
+        if (fs::baseName(b.model) != fs::baseName(a.model))  // shards may run where the files live elsewhere
             mismatch("the models");
         if (b.settings != a.settings)
             mismatch("the settings (" + b.settings + " vs " + a.settings + ")");

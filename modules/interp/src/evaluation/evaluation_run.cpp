@@ -359,6 +359,7 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
     std::vector<double> sanity(methods.size(), nan()), sanitySeconds(methods.size(), 0.0);
     bool sanityQueued = false;
     Mat sanityBlob;
+    auto sanityOf = [&](size_t m) { return sanityWanted && methods[m] != "occlusion"; };  // gradient methods only
     std::mutex progressMutex;
     auto attributionParams = [&](size_t m) {
         AttributionParams ap = params.attribution;
@@ -388,7 +389,7 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
         sanityQueued = true;
         sanityBlob = prep.toBlob(sanityImages);
         for (size_t m = 0; m < methods.size(); m++)
-            if (methods[m] != "occlusion")
+            if (sanityOf(m))
                 submit(pool, sanityTask(m));
     };
     for (int begin = 0, b = 0; begin < total; begin += params.batchSize, b++)
@@ -500,7 +501,7 @@ EvaluationReport evaluateSaliency(const Ptr<Explainer>& ex, const ModelInfo& mod
     for (size_t m = 0; m < methods.size(); m++)
     {
         MethodEvaluation& me = report.methods[m];
-        if (!sanityWanted || sanityImages.empty() || methods[m] == "occlusion")
+        if (!sanityOf(m))
             continue;
         me.sanityCorrelation = sanity[m];
         me.seconds += ownNetworks ? sanitySeconds[m] / workers : sanitySeconds[m];

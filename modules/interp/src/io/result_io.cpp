@@ -54,12 +54,6 @@ std::vector<int> readInts(const FileNode& n)
     return v;
 }
 
-String resultBaseName(const String& p)
-{
-    const size_t s = p.rfind('/');
-    return s == String::npos ? p : p.substr(s + 1);
-}
-
 bool shardsComplete(const std::vector<int>& shards, int count)
 {
     std::vector<int> s = shards;

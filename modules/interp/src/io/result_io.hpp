@@ -29,9 +29,6 @@ struct ResultFile
 
 std::vector<int> readInts(const FileNode& n);
 
-//! The file name of a path (models are compared by it: shards may run where the files live elsewhere).
-String resultBaseName(const String& path);
-
 //! True when `shards` holds each of 0..count-1.
 bool shardsComplete(const std::vector<int>& shards, int count);
 

@@ -4,6 +4,7 @@
 // Mining results as JSON (written by hand, read with cv::FileStorage) and the exact merge of shards.
 #include "../precomp.hpp"
 #include "../io/json.hpp"
+#include "../io/filesystem.hpp"
 #include "../io/result_io.hpp"
 
 #include <fstream>
@@ -162,7 +163,7 @@ PatchMiningResult mergePatchResults(const std::vector<PatchMiningResult>& parts)
                                                   "of one run (same model, layers, channels, --top, --one-per-image, "
                                                   "preprocessing and dataset)", (int)i, what.c_str()));
         };
-        if (resultBaseName(b.model) != resultBaseName(a.model) || resultBaseName(b.config) != resultBaseName(a.config))
+        if (fs::baseName(b.model) != fs::baseName(a.model) || fs::baseName(b.config) != fs::baseName(a.config))
             mismatch("the models");
         if (b.layers != a.layers || b.layerShapes != a.layerShapes)
             mismatch("the layers");
